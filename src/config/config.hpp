@@ -1,0 +1,128 @@
+#pragma once
+// The gateway's configuration: built once at start-up, immutable afterwards. A reload (later)
+// builds a new Config and swaps a pointer; nothing on the request path mutates it.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/dialect.hpp"
+
+namespace spillway::config {
+
+using std::chrono::milliseconds;
+
+struct Timeouts {
+  milliseconds connect{10'000};          // TCP connect + TLS handshake
+  milliseconds first_byte{600'000};      // request sent -> response headers received
+  milliseconds between_events{300'000};  // gap between two body reads of a streaming reply
+  milliseconds total{1'800'000};         // whole exchange, whatever happens
+};
+
+struct Upstream {
+  std::string name;
+  Dialect kind = Dialect::openai;
+  std::string base_url;  // as written, e.g. https://api.anthropic.com or http://127.0.0.1:8000/v1
+  // base_url taken apart:
+  bool tls = false;
+  std::string host;  // IPv6 literals without brackets ("::1")
+  std::uint16_t port = 0;  // 443 / 80 when the URL names none
+  std::string base_path;  // "" or "/v1" (no trailing slash)
+
+  // The provider key, read from api_key_env or api_key_file at load time. Never logged, never
+  // put in an error message: use key_source() to say where it came from.
+  std::string api_key;
+  std::string api_key_env;
+  std::string api_key_file;
+  std::string ca_file;  // extra CA bundle for TLS verification (system store is always used)
+
+  std::vector<std::string> models;  // models this upstream offers (for GET /v1/models)
+  Timeouts timeouts;
+  std::size_t max_idle_connections = 64;  // per worker thread
+
+  // "env ANTHROPIC_API_KEY", "file /run/secrets/key" or "none": safe to print.
+  std::string key_source() const;
+};
+
+// One element of a route's `to:` list: an upstream, optionally with the model name rewritten.
+struct RouteTarget {
+  std::string upstream;  // an Upstream::name
+  std::string model;     // "" = keep the client's model name
+};
+
+struct Route {
+  std::string model_pattern = "*";  // glob: `*` any run of characters, `?` one character
+  std::vector<RouteTarget> to;      // the chain, tried in order
+  int line = 0;                     // where it was written, for messages
+};
+
+struct Auth {
+  bool none = false;                    // `auth: none`: no key asked (loopback use only)
+  std::vector<std::string> key_sha256;  // lowercase hex digests of accepted gateway keys
+  std::vector<std::string> key_names;   // parallel to key_sha256: the entry's `name`, "" if none
+};
+
+struct Limits {
+  std::size_t max_body_bytes = 32u * 1024 * 1024;
+  std::size_t max_header_bytes = 64u * 1024;
+  milliseconds client_header_timeout{30'000};  // time to read a request's headers
+  milliseconds client_body_timeout{120'000};   // time to read a request's body
+  std::size_t max_upstream_response_bytes = 64u * 1024 * 1024;  // non-streaming replies
+};
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 4000;
+  int threads = 0;  // worker threads; 0 = one per core
+  Auth auth;
+  Limits limits;
+  std::vector<Upstream> upstreams;
+  std::vector<Route> routes;
+  std::string source;  // the file it came from, or "environment"
+
+  const Upstream* find_upstream(std::string_view name) const;
+};
+
+// A config that cannot be used. what() reads "FILE:LINE: what is wrong" (LINE omitted when
+// the problem has no place in the file, e.g. a missing environment variable).
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(const std::string& file, int line, const std::string& message);
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }
+
+ private:
+  std::string file_;
+  int line_;
+};
+
+// Reads the environment; injectable so tests need not touch the real one.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup process_env();
+
+// Loads and validates a YAML config file. Throws ConfigError on any problem: unknown keys,
+// wrong types, bad URLs, routes naming unknown upstreams, missing secrets.
+Config load_file(const std::string& path, const EnvLookup& env = process_env());
+Config load_string(const std::string& yaml, const std::string& name, const EnvLookup& env = process_env());
+
+// With no config file: ANTHROPIC_API_KEY -> upstream `anthropic`, OPENAI_API_KEY -> `openai`,
+// SPILLWAY_LOCAL_URL -> `local` (OpenAI-compatible, no key unless SPILLWAY_LOCAL_API_KEY).
+// Routes: claude-* -> anthropic, gpt-*/o1*/o3*/o4* -> openai, anything else -> local (or the
+// first upstream there is). Throws ConfigError when no upstream can be built.
+// Also read: SPILLWAY_LISTEN (HOST:PORT), SPILLWAY_ANTHROPIC_URL / SPILLWAY_OPENAI_URL (base URL
+// overrides, e.g. a mock provider), SPILLWAY_LOCAL_MODEL (model name sent to `local`). Empty
+// variables count as unset. auth is none: env mode is for one machine.
+Config from_env(const EnvLookup& env = process_env());
+
+// Parses "HOST:PORT" ("[::1]:4000" too). Throws std::invalid_argument with a clear message.
+// The host comes back without brackets ("::1"), ready for address parsing; port 0 is allowed
+// (the OS picks one, for tests).
+std::pair<std::string, std::uint16_t> parse_listen(const std::string& text);
+
+// Lowercase hex SHA-256 of a gateway key, as written in `auth:`.
+std::string sha256_hex(std::string_view data);
+
+}  // namespace spillway::config

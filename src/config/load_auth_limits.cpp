@@ -1,0 +1,89 @@
+#include <algorithm>
+#include <cctype>
+
+#include "config/loader.hpp"
+
+namespace spillway::config::detail {
+
+namespace {
+
+constexpr const char* kAuthExpected =
+    "expected `none` or a list of {sha256: <64 hex digits>, name: LABEL} (make a digest with: "
+    "printf %s \"$KEY\" | sha256sum)";
+
+bool is_hex64(const std::string& s) {
+  return s.size() == 64 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+}  // namespace
+
+Auth read_auth(const YamlFile& file, const Field& field) {
+  Auth auth;
+  if (field.value.IsScalar() && field.value.Scalar() == "none") {
+    auth.none = true;
+    return auth;
+  }
+  if (!field.value.IsSequence()) {
+    file.fail(field.line, std::string("auth: ") + kAuthExpected);
+  }
+  auto items = sequence_items(file, field, "key digests");
+  if (items.empty()) {
+    file.fail(field.line, "auth is an empty list, so no key would be accepted; write `auth: none` to accept "
+                          "requests without a key");
+  }
+  for (const auto& item : items) {
+    Field digest = item;
+    std::string name;
+    if (item.value.IsMap()) {
+      MapFields map(file, item, {"sha256", "name"});
+      digest = map.require("sha256");
+      if (auto f = map.get("name")) {
+        name = as_string(file, *f, "expected a label for this key");
+      }
+    }
+    // Never echo the value: someone may have pasted the key itself instead of its digest.
+    if (!digest.value.IsScalar() || !is_hex64(digest.value.Scalar())) {
+      std::string got = digest.value.IsScalar() ? std::to_string(digest.value.Scalar().size()) + " characters"
+                                                : describe(digest.value);
+      file.fail(digest.line, digest.where + ": expected the SHA-256 of a gateway key as 64 hex digits (printf %s "
+                                            "\"$KEY\" | sha256sum), got " + got);
+    }
+    std::string hex = digest.value.Scalar();
+    std::transform(hex.begin(), hex.end(), hex.begin(),
+                   [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+    auth.key_sha256.push_back(std::move(hex));
+    auth.key_names.push_back(std::move(name));
+  }
+  return auth;
+}
+
+Limits read_limits(const YamlFile& file, const Field& field) {
+  MapFields map(file, field,
+                {"max_body_bytes", "max_header_bytes", "max_upstream_response_bytes", "client_header_timeout_ms",
+                 "client_body_timeout_ms"});
+  Limits limits;
+  if (auto f = map.get("max_body_bytes")) {
+    limits.max_body_bytes = as_byte_size(file, *f);
+  }
+  if (auto f = map.get("max_header_bytes")) {
+    limits.max_header_bytes = as_byte_size(file, *f);
+  }
+  if (auto f = map.get("max_upstream_response_bytes")) {
+    limits.max_upstream_response_bytes = as_byte_size(file, *f);
+  }
+  constexpr std::uint64_t kHourMs = 3600 * 1000;
+  if (auto f = map.get("client_header_timeout_ms")) {
+    limits.client_header_timeout = milliseconds(as_uint(file, *f, 1, kHourMs));
+  }
+  if (auto f = map.get("client_body_timeout_ms")) {
+    limits.client_body_timeout = milliseconds(as_uint(file, *f, 1, kHourMs));
+  }
+  return limits;
+}
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+}  // namespace spillway::config::detail

@@ -1,0 +1,24 @@
+#pragma once
+// The parts of a YAML config, each read and validated on its own. Internal to the module.
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/yaml_fields.hpp"
+
+namespace spillway::config::detail {
+
+Upstream read_upstream(const YamlFile& file, const Field& item, const EnvLookup& env);
+
+// `upstreams` is already validated: targets are checked against it.
+std::vector<Route> read_routes(const YamlFile& file, const Field& routes, const std::vector<Upstream>& upstreams);
+
+// The route used when the file has no `routes:` key: everything to the first upstream.
+Route default_route(const std::vector<Upstream>& upstreams);
+
+Auth read_auth(const YamlFile& file, const Field& auth);
+Limits read_limits(const YamlFile& file, const Field& limits);
+
+bool is_loopback_host(const std::string& host);
+
+}  // namespace spillway::config::detail

@@ -1,0 +1,129 @@
+#include "server/gateway.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <iostream>
+#include <thread>
+
+#include "server/worker.hpp"
+#include "upstream/connection.hpp"
+
+namespace spillway::server {
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+// A session that throws is a bug; it must not take the process down with it.
+void report_exception(std::exception_ptr e) {
+  if (!e) {
+    return;
+  }
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    std::cerr << "spillway: session failed: " << ex.what() << '\n';
+  }
+}
+
+asio::awaitable<void> accept_loop(Worker& worker) {
+  asio::steady_timer backoff(worker.ioc);
+  for (;;) {
+    auto [ec, socket] = co_await worker.acceptor->async_accept(use_tuple);
+    if (ec == asio::error::operation_aborted) {
+      co_return;
+    }
+    if (ec) {
+      // Out of descriptors or memory: pause instead of spinning on the same error.
+      backoff.expires_after(std::chrono::milliseconds{20});
+      co_await backoff.async_wait(use_tuple);
+      continue;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    asio::co_spawn(worker.ioc, run_session(std::move(socket), worker), report_exception);
+  }
+}
+
+}  // namespace
+
+Shared::Shared(config::Config c) : config(std::move(c)), router(config), authenticator(config.auth) {
+  for (const auto& u : config.upstreams) {
+    tls.push_back(upstream::make_tls_context(u));
+  }
+}
+
+Worker::Worker(Shared& s) : shared(s) {
+  pools.reserve(s.config.upstreams.size());
+  for (std::size_t i = 0; i < s.config.upstreams.size(); ++i) {
+    pools.emplace_back(s.config.upstreams[i], s.tls[i].get());
+  }
+}
+
+struct Gateway::Impl {
+  explicit Impl(config::Config c) : shared(std::move(c)) {
+    int n = shared.config.threads > 0 ? shared.config.threads
+                                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    for (int i = 0; i < n; ++i) {
+      workers.push_back(std::make_unique<Worker>(shared));
+    }
+  }
+  Shared shared;
+  std::vector<std::unique_ptr<Worker>> workers;
+};
+
+Gateway::Gateway(config::Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Gateway::~Gateway() = default;
+
+std::string Gateway::bind() {
+  const auto& cfg = impl_->shared.config;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(cfg.listen_host, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on '" + cfg.listen_host + "': not an IP address");
+  }
+  tcp::endpoint endpoint(address, cfg.listen_port);
+  for (auto& w : impl_->workers) {
+    // Each worker accepts on its own socket; the kernel spreads connections across them.
+    tcp::acceptor acceptor(w->ioc);
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.set_option(reuse_port(true));
+    acceptor.bind(endpoint, ec);
+    if (ec) {
+      throw std::runtime_error("cannot listen on " + cfg.listen_host + ":" + std::to_string(endpoint.port()) + ": " +
+                               ec.message());
+    }
+    acceptor.listen(asio::socket_base::max_listen_connections);
+    endpoint = acceptor.local_endpoint();  // port 0 becomes the port the first bind chose
+    w->acceptor.emplace(std::move(acceptor));
+  }
+  const auto host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
+                                                : endpoint.address().to_string();
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+void Gateway::run() {
+  auto& workers = impl_->workers;
+  asio::signal_set signals(workers[0]->ioc, SIGINT, SIGTERM);
+  signals.async_wait([&workers](const boost::system::error_code&, int) {
+    for (auto& w : workers) {
+      w->ioc.stop();
+    }
+  });
+  for (auto& w : workers) {
+    asio::co_spawn(w->ioc, accept_loop(*w), report_exception);
+  }
+  std::vector<std::jthread> threads;
+  for (std::size_t i = 1; i < workers.size(); ++i) {
+    threads.emplace_back([&w = *workers[i]] { w.ioc.run(); });
+  }
+  workers[0]->ioc.run();
+}
+
+}  // namespace spillway::server

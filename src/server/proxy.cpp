@@ -1,0 +1,224 @@
+// Stages parse -> route -> forward -> relay for the model endpoints. Same-dialect requests
+// pass through byte for byte except the model name the route maps to; streams are relayed
+// piece by piece as they arrive.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json.hpp>
+
+#include "dialect/errors.hpp"
+#include "dialect/request_info.hpp"
+#include "metrics/counters.hpp"
+#include "server/header_policy.hpp"
+#include "server/respond.hpp"
+#include "upstream/exchange.hpp"
+
+namespace spillway::server {
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using upstream::Clock;
+using metrics::bump;
+
+std::string upstream_target(const config::Upstream& u, bool count_tokens) {
+  if (u.kind == Dialect::openai) {
+    return u.base_path + "/chat/completions";
+  }
+  // The Anthropic SDKs take the base URL without /v1; accept it written either way.
+  const std::string v1 = u.base_path.ends_with("/v1") ? u.base_path : u.base_path + "/v1";
+  return v1 + (count_tokens ? "/messages/count_tokens" : "/messages");
+}
+
+upstream::Request build_upstream_request(const ClientRequest& req, const config::Upstream& u, bool count_tokens,
+                                         std::string body) {
+  upstream::Request out{http::verb::post, upstream_target(u, count_tokens), 11};
+  const auto connection_tokens = req[http::field::connection];
+  for (const auto& f : req) {
+    if (forward_request_header(f.name_string(), connection_tokens)) {
+      out.insert(f.name_string(), f.value());
+    }
+  }
+  out.set(http::field::content_type, "application/json");
+  out.body() = std::move(body);
+  return out;
+}
+
+template <class Response>
+void copy_response_headers(const http::fields& from, Response& to, const config::Upstream& u) {
+  for (const auto& f : from) {
+    if (forward_response_header(f.name_string())) {
+      to.insert(f.name_string(), f.value());
+    }
+  }
+  to.set("x-spillway-upstream", u.name);
+}
+
+// Writes the whole response when it is small and complete, else relays it as a chunked stream.
+asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect dialect, const config::Upstream& u,
+                            std::size_t max_whole_body) {
+  auto& c = metrics::counters();
+  const auto status = static_cast<http::status>(x.status());
+  metrics::count_response(x.status());
+  auto& stream = client.stream;
+  const auto write_timeout = u.timeouts.between_events;
+  const auto length = x.content_length();
+
+  if (!x.is_event_stream() && (x.body_done() || (length && *length <= max_whole_body))) {
+    http::response<http::string_body> res{status, client.version};
+    copy_response_headers(x.headers(), res, u);
+    std::string piece;
+    while (co_await x.read_some(piece)) {
+      res.body() += piece;
+    }
+    if (x.error()) {
+      // Nothing was sent yet: the client gets a proper error instead of a truncated body.
+      x.finish();
+      co_return co_await respond_error(client, dialect, *x.error());
+    }
+    x.finish();
+    res.keep_alive(client.keep_alive);
+    res.prepare_payload();
+    stream.expires_after(write_timeout);
+    auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
+    co_return !ec && client.keep_alive;
+  }
+
+  bump(c.streams_relayed);
+  const bool chunked = client.version >= 11;
+  http::response<http::empty_body> res{status, client.version};
+  copy_response_headers(x.headers(), res, u);
+  if (x.is_event_stream()) {
+    res.set(http::field::cache_control, "no-cache");
+    res.set("x-accel-buffering", "no");  // tell any proxy in front not to buffer the stream
+  }
+  res.keep_alive(client.keep_alive && chunked);
+  res.chunked(chunked);
+  http::response_serializer<http::empty_body> sr{res};
+  stream.expires_after(write_timeout);
+  if (auto [ec, n] = co_await http::async_write_header(stream, sr, use_tuple); ec) {
+    co_return false;
+  }
+
+  auto write_piece = [&](std::string_view piece) -> asio::awaitable<bool> {
+    stream.expires_after(write_timeout);
+    if (chunked) {
+      auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(piece)), use_tuple);
+      co_return !ec;
+    }
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(piece), use_tuple);
+    co_return !ec;
+  };
+
+  std::string piece;
+  while (co_await x.read_some(piece)) {
+    bump(c.stream_events_relayed);
+    if (!co_await write_piece(piece)) {
+      co_return false;  // the client went away; dropping the exchange closes the upstream side
+    }
+  }
+  if (x.error()) {
+    // After the first byte the status is gone: end the stream with an error event the
+    // client's SDK raises, never a silent truncation that looks like success.
+    bump(c.streams_broken);
+    if (x.is_event_stream()) {
+      co_await write_piece(dialect::error_event(dialect, *x.error()));
+    }
+    x.finish();
+    co_return false;
+  }
+  x.finish();
+  if (!chunked) {
+    co_return false;
+  }
+  stream.expires_after(write_timeout);
+  auto [ec, n] = co_await asio::async_write(stream, http::make_chunk_last(), use_tuple);
+  co_return !ec && client.keep_alive;
+}
+
+// Anthropic-dialect token counting for a route whose upstream cannot count: a local estimate.
+asio::awaitable<bool> estimate_tokens(Client& client, const dialect::RequestInfo& info) {
+  boost::json::object body{{"input_tokens", info.input_token_estimate}};
+  co_return co_await respond(client, http::status::ok, "application/json", boost::json::serialize(body));
+}
+
+void count_failure(const ApiError& e) {
+  auto& c = metrics::counters();
+  if (e.kind == ErrorKind::timeout) {
+    bump(c.upstream_timeouts);
+  } else {
+    bump(c.upstream_connect_failures);
+  }
+}
+
+}  // namespace
+
+asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect dialect, ClientRequest& req,
+                                   bool count_tokens) {
+  auto& c = metrics::counters();
+  auto parsed = dialect::parse_request(dialect, req.body());
+  if (auto* e = std::get_if<ApiError>(&parsed)) {
+    bump(c.bad_json);
+    co_return co_await respond_error(client, dialect, *e);
+  }
+  const auto& info = std::get<dialect::RequestInfo>(parsed);
+
+  auto resolved = worker.shared.router.resolve(info.model);
+  if (auto* e = std::get_if<ApiError>(&resolved)) {
+    bump(c.unknown_model);
+    co_return co_await respond_error(client, dialect, *e);
+  }
+  const auto& chain = std::get<std::vector<route::Candidate>>(resolved);
+
+  std::optional<ApiError> last_error;
+  std::vector<std::string> other_dialect;
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    const auto& cand = chain[i];
+    const auto& u = *cand.upstream;
+    if (u.kind != dialect) {
+      if (count_tokens && i == 0) {
+        co_return co_await estimate_tokens(client, info);
+      }
+      other_dialect.push_back(u.name);
+      continue;
+    }
+    if (last_error) {
+      bump(c.failovers);
+    }
+    std::string body = cand.model == info.model ? std::string(req.body()) : dialect::rewrite_model(req.body(), cand.model);
+    auto up_req = build_upstream_request(req, u, count_tokens, std::move(body));
+    upstream::Exchange x(worker.pool_for(&u), Clock::now() + u.timeouts.total);
+    bump(c.upstream_attempts);
+    if (auto err = co_await x.start(up_req)) {
+      count_failure(*err);
+      last_error = std::move(err);
+      continue;
+    }
+    const auto status = x.status();
+    const bool has_next = i + 1 < chain.size();
+    if ((status == 429 || status >= 500) && has_next) {
+      // Nothing reached the client yet: the next candidate may take it.
+      bump(c.upstream_error_statuses);
+      last_error = make_error(status == 429 ? ErrorKind::rate_limit : ErrorKind::bad_gateway,
+                              "upstream '" + u.name + "' answered " + std::to_string(status), ErrorSource::upstream);
+      continue;
+    }
+    co_return co_await relay(client, x, dialect, u, worker.shared.config.limits.max_upstream_response_bytes);
+  }
+
+  if (last_error) {
+    co_return co_await respond_error(client, dialect, *last_error);
+  }
+  std::string names;
+  for (const auto& n : other_dialect) {
+    names += (names.empty() ? "'" : ", '") + n + "'";
+  }
+  co_return co_await respond_error(
+      client, dialect,
+      make_error(ErrorKind::invalid_request,
+                 "model '" + info.model + "' routes only to upstreams speaking another dialect (" + names +
+                     "); translation between dialects is not available in this build",
+                 ErrorSource::client));
+}
+
+}  // namespace spillway::server

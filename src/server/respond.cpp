@@ -1,0 +1,43 @@
+#include "server/respond.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "dialect/errors.hpp"
+#include "metrics/counters.hpp"
+
+namespace spillway::server {
+
+namespace {
+constexpr std::chrono::seconds write_timeout{60};
+}
+
+asio::awaitable<bool> respond(Client& client, http::status status, std::string_view content_type,
+                              std::string body) {
+  http::response<http::string_body> res{status, client.version};
+  res.set(http::field::content_type, content_type);
+  res.keep_alive(client.keep_alive);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  metrics::count_response(static_cast<unsigned>(status));
+  client.stream.expires_after(write_timeout);
+  auto [ec, n] = co_await http::async_write(client.stream, res, asio::as_tuple(asio::use_awaitable));
+  co_return !ec && client.keep_alive;
+}
+
+asio::awaitable<bool> respond_error(Client& client, Dialect dialect, const ApiError& error) {
+  http::response<http::string_body> res{static_cast<http::status>(error.status), client.version};
+  res.set(http::field::content_type, "application/json");
+  if (error.retry_after_s >= 0) {
+    res.set(http::field::retry_after, std::to_string(error.retry_after_s));
+  }
+  res.keep_alive(client.keep_alive);
+  res.body() = dialect::error_body(dialect, error);
+  res.prepare_payload();
+  metrics::count_response(static_cast<unsigned>(error.status));
+  client.stream.expires_after(write_timeout);
+  auto [ec, n] = co_await http::async_write(client.stream, res, asio::as_tuple(asio::use_awaitable));
+  co_return !ec && client.keep_alive;
+}
+
+}  // namespace spillway::server

@@ -1,0 +1,15 @@
+#pragma once
+// Writing whole responses to a client. Internal to server/.
+#include "common/api_error.hpp"
+#include "server/worker.hpp"
+
+namespace spillway::server {
+
+// A complete response with a body. Both return whether the connection may carry another request.
+asio::awaitable<bool> respond(Client& client, http::status status, std::string_view content_type,
+                              std::string body);
+
+// An error in the caller's dialect, with retry-after when the error carries one.
+asio::awaitable<bool> respond_error(Client& client, Dialect dialect, const ApiError& error);
+
+}  // namespace spillway::server

@@ -1,0 +1,181 @@
+// One client connection: read requests with hard limits, dispatch each by path, repeat while
+// keep-alive holds. Stage 1 (listen) and the routing table of the gateway's endpoints.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json.hpp>
+
+#include "dialect/models.hpp"
+#include "metrics/counters.hpp"
+#include "server/respond.hpp"
+
+namespace spillway::server {
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+// The dialect to answer in. The path says it for the model endpoints; elsewhere an
+// anthropic-version header (every Anthropic SDK sends one) says Anthropic.
+Dialect dialect_of(std::string_view path, const ClientRequest& req) {
+  if (path.starts_with("/v1/messages")) {
+    return Dialect::anthropic;
+  }
+  if (path.ends_with("/chat/completions")) {
+    return Dialect::openai;
+  }
+  return req.find("anthropic-version") != req.end() ? Dialect::anthropic : Dialect::openai;
+}
+
+asio::awaitable<bool> handle_models(Client& client, Worker& worker, Dialect dialect) {
+  std::vector<dialect::ModelEntry> entries;
+  for (const auto& m : worker.shared.router.exposed_models()) {
+    entries.push_back({m.id, m.upstream});
+  }
+  co_return co_await respond(client, http::status::ok, "application/json", dialect::models_body(dialect, entries));
+}
+
+asio::awaitable<bool> handle_ready(Client& client, Worker& worker) {
+  boost::json::array names;
+  for (const auto& u : worker.shared.config.upstreams) {
+    names.emplace_back(u.name);
+  }
+  boost::json::object body{{"status", "ready"}, {"config", worker.shared.config.source}, {"upstreams", std::move(names)}};
+  co_return co_await respond(client, http::status::ok, "application/json", boost::json::serialize(body));
+}
+
+asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& req) {
+  metrics::bump(metrics::counters().requests_total);
+  const auto path = path_of(req.target());
+  const auto method = req.method();
+  const auto dialect = dialect_of(path, req);
+
+  if (path == "/healthz" && method == http::verb::get) {
+    co_return co_await respond(client, http::status::ok, "application/json", R"({"status":"ok"})");
+  }
+  if (path == "/readyz" && method == http::verb::get) {
+    co_return co_await handle_ready(client, worker);
+  }
+  if (path == "/metrics" && method == http::verb::get) {
+    co_return co_await respond(client, http::status::ok, "text/plain; version=0.0.4",
+                               metrics::render_prometheus(metrics::counters()));
+  }
+
+  auto header = [&req](std::string_view name) {
+    auto it = req.find(name);
+    return it == req.end() ? std::string_view{} : std::string_view{it->value()};
+  };
+  if (!worker.shared.authenticator.accepts(header("x-api-key"), header("authorization"))) {
+    metrics::bump(metrics::counters().auth_rejected);
+    co_return co_await respond_error(
+        client, dialect,
+        make_error(ErrorKind::authentication,
+                   "invalid or missing gateway key: send it as x-api-key or Authorization: Bearer",
+                   ErrorSource::client));
+  }
+
+  const bool is_messages = path == "/v1/messages";
+  const bool is_count = path == "/v1/messages/count_tokens";
+  const bool is_chat = path == "/v1/chat/completions" || path == "/chat/completions";
+  const bool is_models = path == "/v1/models" || path == "/models";
+  if ((is_messages || is_count || is_chat) && method == http::verb::post) {
+    co_return co_await handle_proxy(client, worker, dialect, req, is_count);
+  }
+  if (is_models && method == http::verb::get) {
+    co_return co_await handle_models(client, worker, dialect);
+  }
+  if (is_messages || is_count || is_chat || is_models) {
+    co_return co_await respond_error(client, dialect,
+                                     make_error(ErrorKind::invalid_request,
+                                                std::string(http::to_string(method)) + " is not allowed on " +
+                                                    std::string(path),
+                                                ErrorSource::client));
+  }
+  co_return co_await respond_error(
+      client, dialect, make_error(ErrorKind::not_found, "no such endpoint: " + std::string(path), ErrorSource::client));
+}
+
+// Answers a request that could not be read, then the connection closes.
+asio::awaitable<void> refuse(beast::tcp_stream& stream, Dialect dialect, ApiError error) {
+  Client client{stream, 11, false};
+  co_await respond_error(client, dialect, error);
+}
+
+}  // namespace
+
+asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  const auto& limits = worker.shared.config.limits;
+
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+
+    // Also bounds how long an idle keep-alive connection is held.
+    stream.expires_after(limits.client_header_timeout);
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    if (hec) {
+      if (hec == http::error::header_limit) {
+        co_await refuse(stream, Dialect::openai,
+                        make_error(ErrorKind::invalid_request,
+                                   "request headers exceed " + std::to_string(limits.max_header_bytes) + " bytes",
+                                   ErrorSource::client));
+      } else if (hec != http::error::end_of_stream && hec != beast::error::timeout && hec != asio::error::eof &&
+                 hec != asio::error::connection_reset) {
+        co_await refuse(stream, Dialect::openai,
+                        make_error(ErrorKind::invalid_request, "malformed HTTP request: " + hec.message(),
+                                   ErrorSource::client));
+      }
+      break;
+    }
+
+    const auto& head = parser.get();
+    const auto dialect = dialect_of(path_of(head.target()), head);
+    auto too_large = [&] {
+      metrics::bump(metrics::counters().body_too_large);
+      return make_error(ErrorKind::request_too_large,
+                        "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes",
+                        ErrorSource::client);
+    };
+    if (auto length = parser.content_length(); length && *length > limits.max_body_bytes) {
+      co_await refuse(stream, dialect, too_large());
+      break;
+    }
+    if (beast::iequals(head[http::field::expect], "100-continue")) {
+      stream.expires_after(limits.client_body_timeout);
+      static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(continue_line), use_tuple);
+      if (cec) {
+        break;
+      }
+    }
+    if (!parser.is_done()) {
+      stream.expires_after(limits.client_body_timeout);
+      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_tuple);
+      if (bec == http::error::body_limit) {
+        co_await refuse(stream, dialect, too_large());
+        break;
+      }
+      if (bec) {
+        break;
+      }
+    }
+
+    ClientRequest req = parser.release();
+    Client client{stream, req.version(), req.keep_alive()};
+    const bool again = co_await dispatch(client, worker, req);
+    if (!again) {
+      break;
+    }
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace spillway::server

@@ -1,0 +1,59 @@
+#pragma once
+// State of the serving side, internal to server/: what all workers share (immutable config,
+// router, authenticator, TLS contexts) and what each worker owns (io_context, pools).
+// Pulls in Beast: include only from server/*.cpp.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <vector>
+
+#include "auth/authenticator.hpp"
+#include "config/config.hpp"
+#include "route/router.hpp"
+#include "upstream/pool.hpp"
+
+namespace spillway::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct Shared {
+  explicit Shared(config::Config c);
+  config::Config config;
+  route::Router router;
+  auth::Authenticator authenticator;
+  std::vector<std::unique_ptr<asio::ssl::context>> tls;  // by upstream index; null for http
+};
+
+struct Worker {
+  Worker(Shared& s);
+  Shared& shared;
+  asio::io_context ioc{1};
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<upstream::Pool> pools;  // by upstream index
+
+  upstream::Pool& pool_for(const config::Upstream* u) {
+    return pools[static_cast<std::size_t>(u - shared.config.upstreams.data())];
+  }
+};
+
+using ClientRequest = http::request<http::string_body>;
+
+// The client side of one exchange, as the handlers see it.
+struct Client {
+  beast::tcp_stream& stream;
+  unsigned version = 11;
+  bool keep_alive = true;
+};
+
+asio::awaitable<void> run_session(tcp::socket socket, Worker& worker);
+
+// Handlers. Each writes its whole response and returns whether the connection may be reused.
+asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect dialect, ClientRequest& request,
+                                   bool count_tokens);
+
+}  // namespace spillway::server

@@ -1,0 +1,135 @@
+#include "upstream/exchange.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace spillway::upstream {
+
+namespace {
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// A reused keep-alive connection the server had already closed fails this way before any
+// response byte arrives; the request never reached the application, so it is safe to resend.
+bool stale_connection(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::ssl::error::stream_truncated;
+}
+}  // namespace
+
+Exchange::Exchange(Pool& pool, Clock::time_point deadline) : pool_(pool), deadline_(deadline) {}
+
+void Exchange::arm(std::chrono::milliseconds phase) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+  conn_->tcp().expires_after(std::max(std::chrono::milliseconds{1}, std::min(left, phase)));
+}
+
+ApiError Exchange::io_error(const boost::system::error_code& ec, std::string_view what) const {
+  const auto& u = pool_.upstream();
+  if (ec == beast::error::timeout) {
+    auto e = make_error(ErrorKind::timeout,
+                        "upstream '" + u.name + "' timed out (" + std::string(what) + ")",
+                        ErrorSource::upstream);
+    e.retryable = true;
+    return e;
+  }
+  auto e = make_error(ErrorKind::bad_gateway,
+                      "upstream '" + u.name + "' failed (" + std::string(what) + ": " + ec.message() + ")",
+                      ErrorSource::upstream);
+  e.retryable = true;
+  return e;
+}
+
+bool Exchange::is_event_stream() const {
+  auto it = headers().find(http::field::content_type);
+  return it != headers().end() && it->value().starts_with("text/event-stream");
+}
+
+asio::awaitable<std::optional<ApiError>> Exchange::start(Request& request) {
+  const auto& u = pool_.upstream();
+  request.set(http::field::host, (u.port == 443 || u.port == 80) ? u.host : u.host + ":" + std::to_string(u.port));
+  if (!u.api_key.empty()) {
+    if (u.kind == Dialect::anthropic) {
+      request.set("x-api-key", u.api_key);
+    } else {
+      request.set(http::field::authorization, "Bearer " + u.api_key);
+    }
+  }
+  request.keep_alive(true);
+  request.prepare_payload();
+
+  bool reused = false;
+  bool stale = false;
+  auto err = co_await try_once(request, reused, stale);
+  if (err && reused && stale) {
+    err = co_await try_once(request, reused, stale);
+  }
+  co_return err;
+}
+
+asio::awaitable<std::optional<ApiError>> Exchange::try_once(Request& request, bool& reused, bool& stale) {
+  conn_ = pool_.take_idle();
+  reused = conn_ != nullptr;
+  stale = false;
+  if (!conn_) {
+    auto connected = co_await connect(pool_.upstream(), pool_.tls(), deadline_);
+    if (auto* e = std::get_if<ApiError>(&connected)) {
+      co_return *e;
+    }
+    conn_ = std::move(std::get<std::unique_ptr<Connection>>(connected));
+  }
+  ++conn_->uses;
+  parser_.emplace();
+  parser_->header_limit(64 * 1024);
+  parser_->body_limit(boost::none);  // bodies are relayed in pieces, not held
+
+  arm(pool_.upstream().timeouts.first_byte);
+  auto [wec, wn] = co_await conn_->visit(
+      [&](auto& s) { return http::async_write(s, request, asio::as_tuple(asio::use_awaitable)); });
+  if (wec) {
+    stale = stale_connection(wec);
+    conn_.reset();
+    co_return io_error(wec, "sending the request");
+  }
+  auto [rec, rn] = co_await conn_->visit(
+      [&](auto& s) { return http::async_read_header(s, conn_->buffer, *parser_, asio::as_tuple(asio::use_awaitable)); });
+  if (rec) {
+    stale = stale_connection(rec) && rn == 0;
+    conn_.reset();
+    co_return io_error(rec, "waiting for the response");
+  }
+  co_return std::nullopt;
+}
+
+asio::awaitable<bool> Exchange::read_some(std::string& out) {
+  out.clear();
+  while (!parser_->is_done()) {
+    auto& body = parser_->get().body();
+    body.data = chunk_;
+    body.size = sizeof chunk_;
+    arm(pool_.upstream().timeouts.between_events);
+    auto [ec, n] = co_await conn_->visit(
+        [&](auto& s) { return http::async_read_some(s, conn_->buffer, *parser_, asio::as_tuple(asio::use_awaitable)); });
+    if (ec && ec != http::error::need_buffer) {
+      error_ = io_error(ec, "reading the response");
+      conn_.reset();
+      co_return false;
+    }
+    const auto got = sizeof chunk_ - parser_->get().body().size;
+    if (got > 0) {
+      out.assign(chunk_, got);
+      co_return true;
+    }
+  }
+  co_return false;
+}
+
+void Exchange::finish() {
+  if (conn_ && parser_ && parser_->is_done() && parser_->keep_alive() && !error_) {
+    conn_->tcp().expires_never();
+    pool_.put_idle(std::move(conn_));
+  }
+  conn_.reset();
+}
+
+}  // namespace spillway::upstream

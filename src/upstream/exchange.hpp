@@ -1,0 +1,61 @@
+#pragma once
+// One request/response exchange with an upstream, read in pieces so the caller can relay a
+// stream as it arrives. Sends; never decides (retries across candidates are the caller's).
+//
+//   Exchange x(pool, timeouts);
+//   auto err = co_await x.start(request);      // connect/reuse, send, read response headers
+//   while (auto piece = co_await x.read_some())  // body bytes as they arrive
+//   x.finish();                                  // connection back to the pool when clean
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <string>
+
+#include "upstream/pool.hpp"
+
+namespace spillway::upstream {
+
+namespace http = beast::http;
+
+using Request = http::request<http::string_body>;
+
+class Exchange {
+ public:
+  Exchange(Pool& pool, Clock::time_point deadline);
+
+  // Sends `request` (Host, Content-Length and the upstream key are set here). nullopt on
+  // success: status() and headers() are valid. An error before any response byte is
+  // retryable on another candidate.
+  asio::awaitable<std::optional<ApiError>> start(Request& request);
+
+  unsigned status() const { return parser_->get().result_int(); }
+  const http::fields& headers() const { return parser_->get().base(); }
+  bool is_event_stream() const;
+  bool body_done() const { return parser_->is_done(); }
+  std::optional<std::uint64_t> content_length() const {
+    auto n = parser_->content_length();
+    return n ? std::optional<std::uint64_t>(*n) : std::nullopt;
+  }
+
+  // Next body piece (may be empty only at the end). Returns false at the end of the body;
+  // on failure returns false and sets error(). Timeouts: between_events per read, total
+  // deadline overall.
+  asio::awaitable<bool> read_some(std::string& out);
+  const std::optional<ApiError>& error() const { return error_; }
+
+  // Returns the connection to the pool if the body was read to its end and keep-alive holds.
+  void finish();
+
+ private:
+  asio::awaitable<std::optional<ApiError>> try_once(Request& request, bool& reused, bool& sent_nothing_back);
+  void arm(std::chrono::milliseconds phase_timeout);
+  ApiError io_error(const boost::system::error_code& ec, std::string_view what) const;
+
+  Pool& pool_;
+  Clock::time_point deadline_;
+  std::unique_ptr<Connection> conn_;
+  std::optional<http::response_parser<http::buffer_body>> parser_;
+  std::optional<ApiError> error_;
+  char chunk_[8 * 1024];
+};
+
+}  // namespace spillway::upstream
