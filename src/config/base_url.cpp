@@ -3,6 +3,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include <charconv>
+
 namespace spillway::config::detail {
 
 namespace {
@@ -39,10 +41,14 @@ std::optional<std::string> apply_base_url(std::string_view url, Upstream& upstre
   }
   std::uint16_t port = tls ? 443 : 80;
   if (u.has_port()) {
-    if (u.port().empty() || u.port_number() == 0) {
+    // port_number() is silently 0 or truncated for values over 65535: check the text.
+    auto text = u.port();
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value == 0 || value > 65535) {
       return bad(url, "has a bad port");
     }
-    port = u.port_number();
+    port = static_cast<std::uint16_t>(value);
   }
   std::string path(u.encoded_path());
   while (!path.empty() && path.back() == '/') {

@@ -397,6 +397,8 @@ class Session {
                                     int retry_after_s, bool keep_alive,
                                     std::string_view openai_type = {}) {
     if (req == nullptr) {
+      // A request that failed to parse: nothing of an earlier request on this connection applies.
+      model_.clear();
       request_id_.clear();
       append_random_id(request_id_, "req_", 24);
     }

@@ -142,7 +142,8 @@ TEST(LoadErrors, BadBaseUrls) {
   expect_error(with_url("http://u:p@h/"), 4, "must not carry user:password@");
   expect_error(with_url("http://h/v1?x=1"), 4, "must not have a ?query");
   expect_error(with_url("http://h:0/"), 4, "has a bad port");
-  expect_error(with_url("http://h:99999/"), 4, "is not a valid URL");
+  expect_error(with_url("http://h:99999/"), 4, "has a bad port");
+  expect_error(with_url("http://h:/"), 4, "has a bad port");
 }
 
 TEST(LoadErrors, ApiKeyEnvUnsetOrEmpty) {

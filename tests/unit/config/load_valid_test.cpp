@@ -80,7 +80,7 @@ TEST(LoadValid, FullExampleIsReadIntoEveryField) {
 
   ASSERT_EQ(c.routes.size(), 2u);
   EXPECT_EQ(c.routes[0].model_pattern, "claude-*");
-  EXPECT_EQ(c.routes[0].line, 24);
+  EXPECT_EQ(c.routes[0].line, 22);
   ASSERT_EQ(c.routes[0].to.size(), 1u);
   EXPECT_EQ(c.routes[0].to[0].upstream, "claude");
   EXPECT_EQ(c.routes[0].to[0].model, "");

@@ -122,7 +122,8 @@ TEST(ParseRequest, TrailingDataIsRefused) {
   ApiError e = parse_err(Dialect::anthropic, body);
   expect_client_error(e);
   EXPECT_NE(e.message.find("not valid JSON"), std::string::npos);
-  EXPECT_NE(e.message.find("at byte " + std::to_string(body.find(" {"))), std::string::npos)
+  // Trailing whitespace is fine, so the error points at the second value itself.
+  EXPECT_NE(e.message.find("at byte " + std::to_string(body.find("{", 1))), std::string::npos)
       << e.message;
 }
 
