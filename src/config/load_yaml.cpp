@@ -21,7 +21,7 @@ Config read_config(const YamlFile& file, const YAML::Node& root, const EnvLookup
   config.source = file.name();
 
   if (auto f = top.get("listen")) {
-    std::string text = detail::as_string(file, *f, "expected HOST:PORT such as 127.0.0.1:4000");
+    std::string text = detail::as_string(file, *f, "expected HOST:PORT such as 127.0.0.1:4000 (quote IPv6: \"[::1]:4000\")");
     try {
       std::tie(config.listen_host, config.listen_port) = parse_listen(text);
     } catch (const std::invalid_argument& e) {

@@ -97,6 +97,7 @@ std::size_t skip_value(std::string_view text, std::size_t pos) {
   }
   if (c != '{' && c != '[') {
     // A literal or number: it ends at the first delimiter.
+    const std::size_t start = pos;
     while (pos < text.size()) {
       char d = text[pos];
       if (d == ',' || d == '}' || d == ']' || d == ':' || is_ws(d)) {
@@ -104,7 +105,7 @@ std::size_t skip_value(std::string_view text, std::size_t pos) {
       }
       ++pos;
     }
-    return pos;
+    return pos == start ? npos : pos;
   }
   // Brackets of either kind balance in valid JSON, so one counter is enough.
   std::size_t depth = 0;
@@ -242,7 +243,7 @@ bool TopLevelScanner::next(Member& member) {
   }
   pos_ = skip_ws(text_, pos_ + 1);
   std::size_t value_end = skip_value(text_, pos_);
-  if (value_end == npos || value_end == pos_) {
+  if (value_end == npos) {
     return fail();
   }
   member.value_begin = pos_;

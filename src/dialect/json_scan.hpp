@@ -33,7 +33,7 @@ class TopLevelScanner {
 };
 
 // Position one past the value starting at `pos` (after any leading whitespace is skipped by the
-// caller), or npos when the text ends first.
+// caller), or npos when no value starts there or the text ends first.
 std::size_t skip_value(std::string_view text, std::size_t pos);
 
 // `pos` is at an opening quote; returns one past the closing quote, or npos.

@@ -47,7 +47,9 @@ bool Exchange::is_event_stream() const {
 
 asio::awaitable<std::optional<ApiError>> Exchange::start(Request& request) {
   const auto& u = pool_.upstream();
-  request.set(http::field::host, (u.port == 443 || u.port == 80) ? u.host : u.host + ":" + std::to_string(u.port));
+  const auto host = u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host;  // IPv6 literal
+  const bool default_port = u.port == (u.tls ? 443 : 80);
+  request.set(http::field::host, default_port ? host : host + ":" + std::to_string(u.port));
   if (!u.api_key.empty()) {
     if (u.kind == Dialect::anthropic) {
       request.set("x-api-key", u.api_key);

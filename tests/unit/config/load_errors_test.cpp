@@ -68,7 +68,7 @@ TEST(LoadErrors, DuplicateKey) {
 TEST(LoadErrors, WrongTypes) {
   expect_error("threads: many\n" + kUpstream, 1, "threads: expected a whole number from 0 to 1024, got 'many'");
   expect_error("threads: -1\n" + kUpstream, 1, "threads: expected a whole number");
-  expect_error("listen: [a]\n" + kUpstream, 1, "listen: expected HOST:PORT such as 127.0.0.1:4000, got a list");
+  expect_error("listen: [a]\n" + kUpstream, 1, "listen: expected HOST:PORT such as 127.0.0.1:4000 (quote IPv6: \"[::1]:4000\"), got a list");
   expect_error("upstreams: {name: a}\n", 1, "upstreams: expected a list of upstreams, got a mapping");
   expect_error("upstreams:\n  - just-a-name\n", 2, "upstreams[0]: expected a mapping with keys name, kind");
   expect_error(kUpstream + "limits:\n  max_body_bytes: lots\n", 4,
