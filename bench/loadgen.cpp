@@ -140,6 +140,9 @@ boost::json::object summarize(std::vector<std::int64_t> v) {
 }
 
 struct Run {
+  Run(const Options& o, Target t, std::string r, asio::io_context& c)
+      : opt(o), target(std::move(t)), request(std::move(r)), ioc(c) {}
+
   const Options& opt;
   Target target;
   std::string request;
@@ -288,7 +291,8 @@ boost::json::object load_report(Run& run, const char* mode, double seconds) {
 }
 
 int run_load(const Options& opt, Run& run) {
-  const auto start = Clock::now() + std::chrono::milliseconds{50};  // lets every connection start
+  // The open loop starts a moment later so that every connection is ready at tick 0.
+  const auto start = Clock::now() + std::chrono::milliseconds{opt.rate > 0 ? 50 : 0};
   if (opt.rate > 0) {
     const auto total = static_cast<std::uint64_t>(opt.rate * opt.duration_s);
     const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / opt.rate));
@@ -312,6 +316,8 @@ int run_load(const Options& opt, Run& run) {
 // --- hold mode ---------------------------------------------------------------------------------
 
 struct Hold {
+  explicit Hold(Run& r) : run(r) {}
+
   Run& run;
   int wanted = 0;
   int started = 0;
@@ -392,7 +398,7 @@ asio::awaitable<void> open_streams(Hold& h) {
 }
 
 int run_hold(const Options& opt, Run& run) {
-  Hold h{run};
+  Hold h(run);
   h.wanted = opt.hold;
   h.sockets.reserve(static_cast<std::size_t>(opt.hold));
   for (int c = 0; c < std::min(opt.connect_parallel, opt.hold); ++c) {
@@ -467,7 +473,7 @@ int main(int argc, char** argv) {
   try {
     asio::io_context ioc(1);
     Target target = parse_url(opt.url);
-    Run run{opt, target, build_request(opt, target), ioc};
+    Run run(opt, target, build_request(opt, target), ioc);
     return opt.hold > 0 ? run_hold(opt, run) : run_load(opt, run);
   } catch (const std::exception& e) {
     std::cerr << "spillway-loadgen: " << e.what() << '\n';

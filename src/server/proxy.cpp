@@ -185,7 +185,11 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     if (last_error) {
       bump(c.failovers);
     }
-    std::string body = cand.model == info.model ? std::string(req.body()) : dialect::rewrite_model(req.body(), cand.model);
+    // The last candidate may take the client's body itself: no copy of a megabyte context.
+    const bool last = i + 1 == chain.size();
+    std::string body = cand.model != info.model ? dialect::rewrite_model(req.body(), cand.model)
+                       : last                   ? std::move(req.body())
+                                                : std::string(req.body());
     auto up_req = build_upstream_request(req, u, count_tokens, std::move(body));
     upstream::Exchange x(worker.pool_for(&u), Clock::now() + u.timeouts.total);
     bump(c.upstream_attempts);

@@ -89,14 +89,22 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
     co_return co_await handle_models(client, worker, dialect);
   }
   if (is_messages || is_count || is_chat || is_models) {
-    co_return co_await respond_error(client, dialect,
-                                     make_error(ErrorKind::invalid_request,
+    auto e = make_error(ErrorKind::invalid_request,
                                                 std::string(http::to_string(method)) + " is not allowed on " +
                                                     std::string(path),
-                                                ErrorSource::client));
+                                                ErrorSource::client);
+    e.status = 405;
+    co_return co_await respond_error(client, dialect, e);
   }
   co_return co_await respond_error(
       client, dialect, make_error(ErrorKind::not_found, "no such endpoint: " + std::string(path), ErrorSource::client));
+}
+
+ApiError too_large(const config::Limits& limits) {
+  metrics::bump(metrics::counters().body_too_large);
+  return make_error(ErrorKind::request_too_large,
+                    "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes",
+                    ErrorSource::client);
 }
 
 // Answers a request that could not be read, then the connection closes.
@@ -121,11 +129,15 @@ asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
     stream.expires_after(limits.client_header_timeout);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
     if (hec) {
-      if (hec == http::error::header_limit) {
-        co_await refuse(stream, Dialect::openai,
-                        make_error(ErrorKind::invalid_request,
+      // Beast refuses a Content-Length over the limit while still reading the headers.
+      if (hec == http::error::body_limit) {
+        co_await refuse(stream, dialect_of(path_of(parser.get().target()), parser.get()), too_large(limits));
+      } else if (hec == http::error::header_limit) {
+        auto e = make_error(ErrorKind::invalid_request,
                                    "request headers exceed " + std::to_string(limits.max_header_bytes) + " bytes",
-                                   ErrorSource::client));
+                                   ErrorSource::client);
+        e.status = 431;
+        co_await refuse(stream, dialect_of(path_of(parser.get().target()), parser.get()), e);
       } else if (hec != http::error::end_of_stream && hec != beast::error::timeout && hec != asio::error::eof &&
                  hec != asio::error::connection_reset) {
         co_await refuse(stream, Dialect::openai,
@@ -137,14 +149,8 @@ asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
 
     const auto& head = parser.get();
     const auto dialect = dialect_of(path_of(head.target()), head);
-    auto too_large = [&] {
-      metrics::bump(metrics::counters().body_too_large);
-      return make_error(ErrorKind::request_too_large,
-                        "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes",
-                        ErrorSource::client);
-    };
     if (auto length = parser.content_length(); length && *length > limits.max_body_bytes) {
-      co_await refuse(stream, dialect, too_large());
+      co_await refuse(stream, dialect, too_large(limits));
       break;
     }
     if (beast::iequals(head[http::field::expect], "100-continue")) {
@@ -159,7 +165,7 @@ asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
       stream.expires_after(limits.client_body_timeout);
       auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_tuple);
       if (bec == http::error::body_limit) {
-        co_await refuse(stream, dialect, too_large());
+        co_await refuse(stream, dialect, too_large(limits));
         break;
       }
       if (bec) {

@@ -1,6 +1,7 @@
 #include "sim/reply_plan.hpp"
 
 #include <array>
+#include <charconv>
 #include <boost/json.hpp>
 #include <cmath>
 #include <fstream>
@@ -239,6 +240,65 @@ std::optional<ReplyPlan> tool_call_from_text(const MockRequest& request) {
   input["input"] = json::string(text);
   plan.tool_input = json::serialize(input);
   return plan;
+}
+
+namespace {
+
+long parse_status(std::string_view s) {
+  long v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size()) {
+    return 0;
+  }
+  return v;
+}
+
+}  // namespace
+
+bool choose_plan(const PlanSources& sources, const MockRequest& request, ReplyPlan& plan) {
+  if (!sources.status_header.empty()) {
+    const long status = parse_status(sources.status_header);
+    if (status >= 400 && status <= 599) {
+      plan.kind = ReplyPlan::Kind::error;
+      plan.status = static_cast<int>(status);
+      return true;
+    }
+  }
+  if (sources.overloaded_roll) {
+    plan.kind = ReplyPlan::Kind::error;
+    plan.status = sources.dialect == Dialect::anthropic ? 529 : 503;
+    return true;
+  }
+  if (sources.internal_error_roll) {
+    plan.kind = ReplyPlan::Kind::error;
+    plan.status = 500;
+    return true;
+  }
+  if (!sources.tool_call_header.empty()) {
+    auto parsed = parse_tool_call_header(sources.tool_call_header);
+    if (!parsed) {
+      return false;
+    }
+    plan = std::move(*parsed);
+    return true;
+  }
+  if (!sources.reply_header.empty()) {
+    plan.kind = ReplyPlan::Kind::text;
+    plan.text = std::string(sources.reply_header);
+    return true;
+  }
+  if (sources.script != nullptr && !sources.script->empty() && sources.script_next != nullptr) {
+    const auto i = sources.script_next->fetch_add(1, std::memory_order_relaxed);
+    plan = (*sources.script)[i % sources.script->size()];
+    return true;
+  }
+  if (auto tool = tool_call_from_text(request)) {
+    plan = std::move(*tool);
+    return true;
+  }
+  plan.kind = ReplyPlan::Kind::text;
+  plan.text = std::string(sources.default_reply);
+  return true;
 }
 
 }  // namespace spillway::sim

@@ -2,6 +2,7 @@
 // What the simulator will answer, decided before any byte is written: a text reply, a tool
 // call, or an error. Plans come from the request's x-mock-* headers, the --script file, the
 // "call tool NAME" convention, or the default --reply text (in that order of precedence).
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,6 +46,24 @@ struct MockRequest {
 // Parses a Messages / Chat Completions / count_tokens body. Returns the error message for a
 // 400 when the body is not a JSON object or lacks a string "model".
 std::variant<MockRequest, std::string> parse_mock_request(std::string_view body);
+
+// Everything besides the body that decides a generation request's reply.
+struct PlanSources {
+  std::string_view status_header;     // x-mock-status
+  std::string_view tool_call_header;  // x-mock-tool-call
+  std::string_view reply_header;      // x-mock-reply
+  bool overloaded_roll = false;       // the --fail-529-rate draw came up
+  bool internal_error_roll = false;   // the --fail-500-rate draw came up
+  Dialect dialect = Dialect::anthropic;
+  const std::vector<ReplyPlan>* script = nullptr;  // --script entries, used in turn
+  std::atomic<std::uint64_t>* script_next = nullptr;
+  std::string_view default_reply;     // --reply
+};
+
+// The first rule that applies wins: x-mock-status, the forced failures, x-mock-tool-call,
+// x-mock-reply, the script, "call tool NAME", the default text. Returns false (and leaves
+// `plan` unspecified) when x-mock-tool-call is unusable, which deserves a 400.
+bool choose_plan(const PlanSources& sources, const MockRequest& request, ReplyPlan& plan);
 
 // "call tool NAME" in the last user message of a request that offers tools -> a call to NAME
 // with {"input": <that message's text>}.

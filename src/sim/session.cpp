@@ -7,6 +7,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -34,6 +36,10 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint32_t header_limit = 64 * 1024;
 constexpr std::uint64_t body_limit = 64ull * 1024 * 1024;
 constexpr long max_stall_ms = 10 * 60 * 1000;
+// A client that sends nothing (idle keep-alive, or a request that stops half-way) is
+// disconnected after this long; answers are written without a deadline.
+constexpr auto idle_timeout = std::chrono::seconds(30);
+constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 
 using Request = http::request<http::string_body>;
 
@@ -131,22 +137,36 @@ class Session {
       : stream_(stream), state_(state), options_(state.options), timer_(stream.get_executor()) {}
 
   asio::awaitable<void> run() {
+    auto& transport = beast::get_lowest_layer(stream_);
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(header_limit);
       parser.body_limit(body_limit);
-      auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
+      transport.expires_after(idle_timeout);
+      auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
       if (ec) {
-        if (ec == http::error::body_limit) {
-          co_await reply_error(nullptr, 413, "request body exceeds the 64 MiB limit", 0, false);
-        } else if (ec == http::error::header_limit) {
-          co_await reply_error(nullptr, 431, "request headers exceed the 64 KiB limit", 0, false);
-        } else if (is_http_parse_error(ec) && ec != http::error::end_of_stream &&
-                   ec != http::error::partial_message) {
-          co_await reply_error(nullptr, 400, "malformed HTTP request", 0, false);
-        }
+        co_await refuse_unreadable(ec);
         co_return;
       }
+      if (!parser.is_done()) {
+        // The client holds the body back until told to go on (curl does for large bodies).
+        if (parser.get().version() >= 11 &&
+            beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+          auto [wec, wn] =
+              co_await asio::async_write(stream_, asio::buffer(continue_line), use_tuple);
+          if (wec) {
+            co_return;
+          }
+        }
+        transport.expires_after(idle_timeout);
+        auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
+        if (bec) {
+          co_await refuse_unreadable(bec);
+          co_return;
+        }
+      }
+      // Pauses (latency, ttft, stalls) and slow readers must not trip the read deadline.
+      transport.expires_never();
       Request& req = parser.get();
       if (!co_await handle(req)) {
         co_return;
@@ -155,6 +175,19 @@ class Session {
   }
 
  private:
+  // Answers a request that could not be read, where an answer is due; the connection closes.
+  asio::awaitable<void> refuse_unreadable(const boost::system::error_code& ec) {
+    if (ec == http::error::body_limit) {
+      co_await reply_error(nullptr, 413, "request body exceeds the 64 MiB limit", 0, false);
+    } else if (ec == http::error::header_limit) {
+      co_await reply_error(nullptr, 431, "request headers exceed the 64 KiB limit", 0, false);
+    } else if (is_http_parse_error(ec) && ec != http::error::end_of_stream &&
+               ec != http::error::partial_message) {
+      co_await reply_error(nullptr, 400, "malformed HTTP request", 0, false);
+    }
+    // Timeouts, resets and clean closes get no answer.
+  }
+
   // Answers one request. Returns false when the connection must close.
   asio::awaitable<bool> handle(const Request& req) {
     keep_alive_ = req.keep_alive();
@@ -283,52 +316,18 @@ class Session {
            auth.substr(bearer.size()) == key;
   }
 
-  // Header overrides, then forced failures, then the script, then "call tool NAME", then the
-  // default text. Returns false for an unusable x-mock-tool-call header.
   bool choose_plan(const Request& req, const MockRequest& mreq, ReplyPlan& plan) {
-    if (const auto forced = req["x-mock-status"]; !forced.empty()) {
-      const long status = parse_long(forced, 0);
-      if (status >= 400 && status <= 599) {
-        plan.kind = ReplyPlan::Kind::error;
-        plan.status = static_cast<int>(status);
-        return true;
-      }
-    }
-    if (chance(options_.fail_529_rate)) {
-      plan.kind = ReplyPlan::Kind::error;
-      plan.status = options_.dialect == Dialect::anthropic ? 529 : 503;
-      return true;
-    }
-    if (chance(options_.fail_500_rate)) {
-      plan.kind = ReplyPlan::Kind::error;
-      plan.status = 500;
-      return true;
-    }
-    if (const auto tool = req["x-mock-tool-call"]; !tool.empty()) {
-      auto parsed = parse_tool_call_header(tool);
-      if (!parsed) {
-        return false;
-      }
-      plan = std::move(*parsed);
-      return true;
-    }
-    if (const auto text = req["x-mock-reply"]; !text.empty()) {
-      plan.kind = ReplyPlan::Kind::text;
-      plan.text = std::string(text);
-      return true;
-    }
-    if (!state_.script.empty()) {
-      const auto i = state_.script_next.fetch_add(1, std::memory_order_relaxed);
-      plan = state_.script[i % state_.script.size()];
-      return true;
-    }
-    if (auto tool = tool_call_from_text(mreq)) {
-      plan = std::move(*tool);
-      return true;
-    }
-    plan.kind = ReplyPlan::Kind::text;
-    plan.text = options_.reply;
-    return true;
+    PlanSources sources;
+    sources.status_header = req["x-mock-status"];
+    sources.tool_call_header = req["x-mock-tool-call"];
+    sources.reply_header = req["x-mock-reply"];
+    sources.overloaded_roll = chance(options_.fail_529_rate);
+    sources.internal_error_roll = !sources.overloaded_roll && chance(options_.fail_500_rate);
+    sources.dialect = options_.dialect;
+    sources.script = &state_.script;
+    sources.script_next = &state_.script_next;
+    sources.default_reply = options_.reply;
+    return sim::choose_plan(sources, mreq, plan);
   }
 
   // Status line and the headers every reply carries.
@@ -535,22 +534,23 @@ class Session {
 }  // namespace
 
 asio::awaitable<void> serve_plain(tcp::socket socket, MockState& state) {
-  Session<tcp::socket> session(socket, state);
+  beast::tcp_stream stream(std::move(socket));
+  Session<beast::tcp_stream> session(stream, state);
   co_await session.run();
   boost::system::error_code ec;
-  socket.shutdown(tcp::socket::shutdown_send, ec);
-  socket.close(ec);
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.close();
 }
 
 asio::awaitable<void> serve_tls(tcp::socket socket, asio::ssl::context& tls, MockState& state) {
-  asio::ssl::stream<tcp::socket> stream(std::move(socket), tls);
+  asio::ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), tls);
+  beast::get_lowest_layer(stream).expires_after(idle_timeout);
   auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
   if (!ec) {
-    Session<asio::ssl::stream<tcp::socket>> session(stream, state);
+    Session<asio::ssl::stream<beast::tcp_stream>> session(stream, state);
     co_await session.run();
   }
-  boost::system::error_code ignored;
-  stream.lowest_layer().close(ignored);
+  beast::get_lowest_layer(stream).close();
 }
 
 }  // namespace spillway::sim

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 import { http, sseEvents, stopProcessesAfter } from './lib/harness.mjs';
 import {
-  ANTHROPIC_VERSION, arrivalOf, bodyFor, cannedReply, dialectHeaders, endpointFor, metrics, startCaptureServer,
+  ANTHROPIC_VERSION, arrivalOf, rawPost, rawRequest, bodyFor, cannedReply, dialectHeaders, endpointFor, metrics, startCaptureServer,
   startGateway, startMock, timedFetch, upstreamFor,
 } from './lib/gateway.mjs';
 
@@ -90,7 +90,16 @@ for (const dialect of ['anthropic', 'openai']) {
       const res2 = await http(`${gw.url}${path}`, { body: bareBody, headers: { 'content-type': 'application/json', ...dialectHeaders(dialect) } });
       assert.equal(res2.status, 200, res2.text);
 
-      assert.equal(capture.requests.length, 2);
+      // The model name spelled with an escape is the same name: routed and rewritten too.
+      const escaped = template('"al\\u0069as"');
+      const res3 = await http(`${gw.url}${path}`, { body: escaped, headers: { 'content-type': 'application/json', ...dialectHeaders(dialect) } });
+      assert.equal(res3.status, 200, res3.text);
+      assert.equal(capture.requests[2].body.toString('utf8'), template('"real-model"'));
+      // Two model keys could make the gateway and the upstream read different names: refused.
+      const dup = await http(`${gw.url}${path}`, { body: bareBody.replace('"max_tokens"', '"model": "alias", "max_tokens"'), headers: { 'content-type': 'application/json', ...dialectHeaders(dialect) } });
+      assert.equal(dup.status, 400, dup.text);
+
+      assert.equal(capture.requests.length, 3);
       assert.equal(capture.requests[0].url, path);
       assert.equal(capture.requests[0].body.toString('utf8'), template('"real-model"'));
       assert.equal(capture.requests[1].body.toString('utf8'), bareBody);
@@ -205,4 +214,144 @@ test('anthropic: count_tokens is passed through', async (t) => {
   const direct = await http(`${mock.url}/v1/messages/count_tokens`, { body, headers });
   assert.deepEqual(res.json(), direct.json());
   assert.ok(res.json().input_tokens > 0);
+});
+
+test('a client that disconnects mid-stream leaves the gateway serving', async (t) => {
+  const mock = await startMock(t, 'anthropic', ['--reply', REPLY, '--tokens-per-s', '10']);
+  const gw = await startGateway(t, { upstreams: [upstreamFor('sim', mock, 'anthropic')] });
+  const ctrl = new AbortController();
+  const res = await fetch(`${gw.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION },
+    body: JSON.stringify(bodyFor('anthropic', { stream: true })),
+    signal: ctrl.signal,
+  });
+  assert.equal(res.status, 200);
+  const reader = res.body.getReader();
+  const first = await reader.read();
+  assert.ok(!first.done);
+  ctrl.abort();
+  await reader.read().catch(() => {});
+
+  for (const stream of [true, false]) {
+    const again = await http(`${gw.url}/v1/messages`, { body: bodyFor('anthropic', { stream, max_tokens: 2 }), headers: { 'anthropic-version': ANTHROPIC_VERSION } });
+    assert.equal(again.status, 200, again.text);
+  }
+  assert.equal(gw.exited(), null, 'the gateway is still running');
+  assert.doesNotMatch(gw.stderr(), /session failed/);
+});
+
+test('concurrent streams on a 2-thread gateway each get their own reply, intact', async (t) => {
+  const mock = await startMock(t, 'openai', ['--tokens-per-s', '200']);
+  const gw = await startGateway(t, { threads: 2, upstreams: [upstreamFor('sim', mock, 'openai')] });
+  const N = 16;
+  const replies = Array.from({ length: N }, (_, i) => `reply number ${i} with a few words for stream ${i}`);
+  const results = await Promise.all(replies.map((reply, i) => http(`${gw.url}/v1/chat/completions`, {
+    body: bodyFor('openai', { stream: i % 4 !== 0 }),
+    headers: { 'x-mock-reply': reply },
+  })));
+  results.forEach((res, i) => {
+    assert.equal(res.status, 200, res.text);
+    if (i % 4 === 0) {
+      assert.equal(res.json().choices[0].message.content, replies[i]);
+      return;
+    }
+    const events = sseEvents(res.text);
+    assert.equal(events.at(-1).data, '[DONE]');
+    const text = events.slice(0, -1).map((e) => JSON.parse(e.data))
+      .filter((c) => c.choices.length > 0).map((c) => c.choices[0].delta.content || '').join('');
+    assert.equal(text, replies[i]);
+  });
+  const m = await metrics(gw.url);
+  assert.equal(m.spillway_streams_relayed_total, N - N / 4);
+  assert.equal(m.spillway_responses_2xx_total, N);
+});
+
+test('an HTTP/1.0 client gets the stream unchunked, ended by close', async (t) => {
+  const mock = await startMock(t, 'anthropic', ['--reply', REPLY]);
+  const gw = await startGateway(t, { upstreams: [upstreamFor('sim', mock, 'anthropic')] });
+  const raw = rawPost(gw.url, '/v1/messages', bodyFor('anthropic', { stream: true }), { 'anthropic-version': ANTHROPIC_VERSION })
+    .replace('HTTP/1.1', 'HTTP/1.0');
+  const res = await rawRequest(gw.url, raw, { waitClose: true });
+  assert.equal(res.status, 200, res.raw);
+  assert.match(res.rawHead, /^HTTP\/1\.[01] 200/);
+  assert.equal(res.headers['transfer-encoding'], undefined);
+  const body = res.raw.slice(res.rawHead.length + 4);
+  const events = sseEvents(body);
+  assert.equal(events.at(-1).event, 'message_stop');
+  const text = events.filter((e) => e.event === 'content_block_delta').map((e) => JSON.parse(e.data).delta.text).join('');
+  assert.equal(text, REPLY);
+});
+
+describe('upstream response shapes', () => {
+  const capBase = (capture) => capture.url;
+
+  test('an upstream that drops idle keep-alive connections: every request still succeeds', async (t) => {
+    const capture = await startCaptureServer(t, () => ({ body: cannedReply('anthropic') }), { closeAfterResponse: true });
+    const gw = await startGateway(t, { upstreams: [{ name: 'cap', kind: 'anthropic', base_url: capBase(capture) }] });
+    for (let i = 0; i < 6; ++i) {
+      const res = await http(`${gw.url}/v1/messages`, { body: bodyFor('anthropic'), headers: dialectHeaders('anthropic') });
+      assert.equal(res.status, 200, `request ${i}: ${res.text}`);
+      assert.equal(res.text, cannedReply('anthropic'));
+    }
+    assert.equal(capture.requests.length, 6);
+  });
+
+  test('a large JSON reply is relayed intact, under and over max_upstream_response_bytes', async (t) => {
+    const big = JSON.stringify({ ...JSON.parse(cannedReply('openai')), padding: 'z'.repeat(300_000) });
+    const capture = await startCaptureServer(t, (rec) => (rec.url.includes('chunked')
+      ? { chunks: [big.slice(0, 1000), big.slice(1000, 150_000), big.slice(150_000)] }
+      : { body: big }));
+    for (const limit of ['64MiB', '4KiB']) {
+      const gw = await startGateway(t, {
+        limits: { max_upstream_response_bytes: limit },
+        upstreams: [{ name: 'cap', kind: 'openai', base_url: `${capture.url}/v1` },
+          { name: 'capchunked', kind: 'openai', base_url: `${capture.url}/chunked/v1` }],
+        routes: [{ match: { model: 'chunked' }, to: ['capchunked'] }, { to: ['cap'] }],
+      });
+      for (const model of ['whole', 'chunked']) {
+        const res = await http(`${gw.url}/v1/chat/completions`, { body: bodyFor('openai', { model }) });
+        assert.equal(res.status, 200, `${limit} ${model}`);
+        assert.equal(res.text.length, big.length, `${limit} ${model}`);
+        assert.equal(res.text, big, `${limit} ${model}`);
+      }
+    }
+  });
+
+  test('an anthropic base_url written with /v1 reaches /v1/messages', async (t) => {
+    const capture = await startCaptureServer(t, () => ({ body: cannedReply('anthropic') }));
+    const gw = await startGateway(t, { upstreams: [{ name: 'cap', kind: 'anthropic', base_url: `${capture.url}/v1/` }] });
+    const res = await http(`${gw.url}/v1/messages`, { body: bodyFor('anthropic'), headers: dialectHeaders('anthropic') });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(capture.requests[0].url, '/v1/messages');
+  });
+});
+
+test('Expect: 100-continue gets an interim 100 and the body is forwarded', async (t) => {
+  const capture = await startCaptureServer(t, () => ({ body: cannedReply('openai') }));
+  const gw = await startGateway(t, { upstreams: [{ name: 'cap', kind: 'openai', base_url: `${capture.url}/v1` }] });
+  const body = JSON.stringify(bodyFor('openai'));
+  const head = rawPost(gw.url, '/v1/chat/completions', body, { Expect: '100-continue' }).slice(0, -body.length);
+  const { hostname, port } = new URL(gw.url);
+  const net = await import('node:net');
+  // Send the body only once the 100 arrived, as curl does.
+  const res = await new Promise((resolve, reject) => {
+    const sock = net.connect({ host: hostname, port: Number(port) });
+    let got = '';
+    let sent = false;
+    sock.on('connect', () => sock.write(head));
+    sock.on('data', (d) => {
+      got += d.toString('latin1');
+      if (!sent && /^HTTP\/1\.1 100 /.test(got) && got.includes('\r\n\r\n')) {
+        sent = true;
+        sock.write(body);
+      }
+    });
+    sock.on('close', () => resolve(got));
+    sock.on('error', reject);
+  });
+  assert.match(res, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /, res);
+  assert.equal(capture.requests.length, 1);
+  assert.equal(capture.requests[0].body.toString(), body);
+  assert.equal(capture.requests[0].headers.expect, undefined, 'expect is not forwarded');
 });

@@ -6,12 +6,27 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { after } from 'node:test';
+
 import { startMockProvider, startProcess } from './harness.mjs';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
 export function sha256hex(text) {
   return createHash('sha256').update(text).digest('hex');
+}
+
+// A stand-in for a test context whose after() callbacks run when the enclosing describe (or
+// file) ends: lets before() hooks start processes shared by a suite. Call it synchronously
+// in the describe body.
+export function suiteContext() {
+  const cleanups = [];
+  after(async () => {
+    for (const fn of cleanups.reverse()) {
+      await fn();
+    }
+  });
+  return { after: (fn) => cleanups.push(fn) };
 }
 
 // A fresh temp dir, removed after the test (or the file, when t is omitted).
@@ -112,7 +127,8 @@ export function arrivalOf(result, needle) {
 // connection and resolves with the bytes read until the server closes it (or `idleMs` of
 // silence after a complete response). Resolves {status, headers (lower-cased names -> values),
 // rawHead, body, raw}.
-export function rawRequest(url, raw, { idleMs = 2000 } = {}) {
+// With waitClose, reads until the server closes (for pipelined requests).
+export function rawRequest(url, raw, { idleMs = 2000, waitClose = false } = {}) {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: hostname, port: Number(port) });
@@ -131,7 +147,7 @@ export function rawRequest(url, raw, { idleMs = 2000 } = {}) {
       chunks.push(d);
       // A complete response with a content-length may be followed by no close (keep-alive).
       const parsed = parseRawResponse(Buffer.concat(chunks));
-      if (parsed.complete) {
+      if (parsed.complete && !waitClose) {
         finish();
         return;
       }
@@ -147,7 +163,23 @@ export function rawRequest(url, raw, { idleMs = 2000 } = {}) {
   });
 }
 
+// Interim 1xx responses (100 Continue) are skipped; `interim` lists their status lines.
 export function parseRawResponse(buf) {
+  const interim = [];
+  for (;;) {
+    const head = buf.toString('latin1', 0, Math.min(buf.length, 64));
+    const m = /^HTTP\/1\.[01] 1\d\d[^\r]*\r\n/.exec(head);
+    const end = buf.indexOf('\r\n\r\n');
+    if (!m || end < 0) break;
+    interim.push(m[0].trim());
+    buf = buf.subarray(end + 4);
+  }
+  const out = parseFinalResponse(buf);
+  out.interim = interim;
+  return out;
+}
+
+function parseFinalResponse(buf) {
   const text = buf.toString('latin1');
   const end = text.indexOf('\r\n\r\n');
   if (end < 0) {
@@ -259,7 +291,10 @@ export function errorMessage(dialect, json) {
 // header pairs, body bytes) and answers a fixed reply: for checks the mock provider cannot
 // make (header values, byte-identical bodies). reply(req) returns {status, headers, body}.
 // Closed after test t.
-export async function startCaptureServer(t, reply) {
+// opts.closeAfterResponse: close each connection once its response is written, without saying
+// so in a Connection header (as an upstream dropping idle keep-alive connections does).
+// A reply may carry `chunks` (strings written in turn, no content-length) instead of `body`.
+export async function startCaptureServer(t, reply, opts = {}) {
   const { createServer } = await import('node:http');
   const requests = [];
   const server = createServer((req, res) => {
@@ -275,8 +310,16 @@ export async function startCaptureServer(t, reply) {
       };
       requests.push(rec);
       const r = reply(rec);
+      if (opts.closeAfterResponse) {
+        res.on('finish', () => req.socket.destroy());
+      }
       res.writeHead(r.status || 200, { 'content-type': 'application/json', ...(r.headers || {}) });
-      res.end(r.body);
+      if (r.chunks) {
+        for (const c of r.chunks) res.write(c);
+        res.end();
+      } else {
+        res.end(r.body);
+      }
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -299,5 +342,24 @@ export function cannedReply(dialect) {
     id: 'chatcmpl-capture', object: 'chat.completion', created: 1, model: 'captured',
     choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
     usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  });
+}
+
+// Runs `spillway args...` to completion (for commands that exit: check, serve with a bad
+// config). Resolves {code, signal, stdout, stderr}; a run past timeoutMs is killed by its PID
+// and reported with signal set.
+export async function runCli(args, { env = {}, timeoutMs = 10_000 } = {}) {
+  const { execFile } = await import('node:child_process');
+  const { spillwayBin } = await import('./harness.mjs');
+  return new Promise((resolve) => {
+    execFile(spillwayBin(), args, { env: { ...process.env, ...env }, timeout: timeoutMs, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+          signal: error?.signal || null,
+          stdout,
+          stderr,
+        });
+      });
   });
 }

@@ -1,0 +1,354 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: the same load against the mock provider directly, nginx in front of
+# it (a plain reverse-proxy hop, the physical limit of a proxy) and spillway in front of it.
+# Everything runs on this machine, on loopback, and every process is stopped by its PID.
+#
+#   bench/run.sh [--quick] [--threads N] [--out FILE]
+#
+#   --quick       about a minute: shorter runs, 100,000 requests, 2,000 held streams
+#   --threads N   worker threads of the proxies (spillway `threads:`, nginx worker_processes);
+#                 default 1. The mock provider and the load generator take one thread each.
+#   --out FILE    also write the Markdown report there
+#
+# Environment: SPILLWAY_BIN and LOADGEN_BIN to use ready binaries (else builds them in
+# build-bench/ with RelWithDebInfo), NGINX_BIN (default nginx), WRK_BIN (default wrk).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+QUICK=0
+THREADS=1
+OUT_FILE=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) QUICK=1; shift ;;
+    --threads) THREADS="$2"; shift 2 ;;
+    --out) OUT_FILE="$2"; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+if [[ $QUICK == 1 ]]; then
+  SAT_SECONDS=2; SAT_REPEATS=1; RATE=2000; RATE_SECONDS=2; COUNT=100000; HOLD=2000
+else
+  SAT_SECONDS=5; SAT_REPEATS=2; RATE=2000; RATE_SECONDS=5; COUNT=1000000; HOLD=10000
+fi
+SAT_CONNECTIONS=64
+RATE_CONNECTIONS=32
+REPLY="Hello from the bench."
+# 40 words at one word per 20 s: a held stream stays open far longer than the measurement.
+SLOW_REPLY=$(printf 'word%d ' $(seq 1 40))
+
+NGINX_BIN=${NGINX_BIN:-nginx}
+WRK_BIN=${WRK_BIN:-wrk}
+if [[ -z "${SPILLWAY_BIN:-}" || -z "${LOADGEN_BIN:-}" ]]; then
+  BUILD="$ROOT/build-bench"
+  echo "# building spillway and spillway-loadgen (RelWithDebInfo) in $BUILD" >&2
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  ninja -C "$BUILD" -j2 spillway spillway-loadgen >/dev/null
+  SPILLWAY_BIN=${SPILLWAY_BIN:-$BUILD/spillway}
+  LOADGEN_BIN=${LOADGEN_BIN:-$BUILD/bench/spillway-loadgen}
+fi
+
+# Each held stream costs the proxy two descriptors (client and upstream side).
+ulimit -n "$(ulimit -Hn)"
+MAXFD=$(ulimit -n)
+MAX_HOLD=$(( (MAXFD - 64) / 2 ))
+if (( HOLD > MAX_HOLD )); then
+  echo "# the descriptor limit ($MAXFD, hard) lets a proxy hold at most $MAX_HOLD streams; holding $MAX_HOLD instead of $HOLD" >&2
+  HOLD_WANTED=$HOLD
+  HOLD=$MAX_HOLD
+else
+  HOLD_WANTED=$HOLD
+fi
+
+WORK=$(mktemp -d /tmp/spillway-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { echo "# $*" >&2; }
+
+# wait_for_line FILE REGEX SECONDS: prints the first matching line.
+wait_for_line() {
+  local file=$1 regex=$2 deadline=$((SECONDS + $3)) line
+  while (( SECONDS < deadline )); do
+    line=$(grep -m1 -E "$regex" "$file" 2>/dev/null || true)
+    if [[ -n $line ]]; then
+      echo "$line"
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "run.sh: timed out waiting for /$regex/ in $file:" >&2
+  cat "$file" >&2 || true
+  return 1
+}
+
+LAST_PID=""
+LAST_URL=""
+# start NAME CMD...: runs CMD in the background and waits for its "listening on URL" line.
+start() {
+  local name=$1
+  shift
+  "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+  LAST_URL=$(wait_for_line "$WORK/$name.out" 'listening on ' 20 | awk '{print $NF}')
+}
+
+stop() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+start_nginx() {  # NAME UPSTREAM_HOSTPORT -> LAST_PID, LAST_URL
+  local name=$1 upstream=$2 port dir
+  port=$(free_port)
+  dir="$WORK/$name"
+  mkdir -p "$dir"
+  sed -e "s|@WORKERS@|$THREADS|g" -e "s|@PORT@|$port|g" -e "s|@UPSTREAM@|$upstream|g" \
+      -e "s|@DIR@|$dir|g" -e "s|@MAXFD@|$MAXFD|g" "$ROOT/bench/nginx.conf.template" >"$dir/nginx.conf"
+  "$NGINX_BIN" -p "$dir" -e "$dir/nginx-error.log" -c "$dir/nginx.conf" >"$dir/out" 2>&1 &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+  LAST_URL="http://127.0.0.1:$port"
+  local deadline=$((SECONDS + 20))
+  until curl -s -o /dev/null "$LAST_URL/v1/models"; do
+    if (( SECONDS >= deadline )) || ! kill -0 "$LAST_PID" 2>/dev/null; then
+      echo "run.sh: nginx did not start:" >&2
+      cat "$dir/out" "$dir/nginx-error.log" >&2 || true
+      return 1
+    fi
+    sleep 0.05
+  done
+}
+
+start_spillway() {  # NAME UPSTREAM_URL -> LAST_PID, LAST_URL
+  local name=$1 upstream=$2
+  cat >"$WORK/$name.yaml" <<EOF
+listen: 127.0.0.1:0
+threads: $THREADS
+auth: none
+upstreams:
+  - name: mock
+    kind: openai
+    base_url: $upstream/v1
+routes:
+  - match: { model: "*" }
+    to: [mock]
+EOF
+  start "$name" "$SPILLWAY_BIN" serve --config "$WORK/$name.yaml"
+}
+
+# RSS in KiB of a process and all its descendants (nginx: master + workers).
+rss_kib() {
+  local pid=$1 total child
+  total=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+  for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+    total=$((total + $(rss_kib "$child")))
+  done
+  echo "$total"
+}
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+
+# --- start the three targets --------------------------------------------------------------------
+start mock "$SPILLWAY_BIN" mock-provider --dialect openai --listen 127.0.0.1:0 --threads 1 --reply "$REPLY"
+MOCK_URL=$LAST_URL
+start_nginx nginx "${MOCK_URL#http://}"
+NGINX_PID=$LAST_PID NGINX_URL=$LAST_URL
+start_spillway spillway "$MOCK_URL"
+SPILLWAY_PID=$LAST_PID SPILLWAY_URL=$LAST_URL
+log "mock $MOCK_URL, nginx $NGINX_URL (pid $NGINX_PID), spillway $SPILLWAY_URL (pid $SPILLWAY_PID), proxy threads $THREADS"
+
+PATH_CHAT=/v1/chat/completions
+JSON_BODY='{"model":"bench-model","max_tokens":64,"messages":[{"role":"user","content":"Say hello."}]}'
+STREAM_BODY='{"model":"bench-model","max_tokens":64,"messages":[{"role":"user","content":"Say hello."}],"stream":true}'
+for kind in json stream; do
+  body=$JSON_BODY
+  [[ $kind == stream ]] && body=$STREAM_BODY
+  cat >"$WORK/$kind.lua" <<EOF
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+EOF
+done
+
+# Every target must answer correctly before it is timed.
+for target in "direct $MOCK_URL" "nginx $NGINX_URL" "spillway $SPILLWAY_URL"; do
+  set -- $target
+  curl -sf "$2$PATH_CHAT" -H 'content-type: application/json' -d "$JSON_BODY" | grep -q '"chat.completion"' ||
+    { echo "run.sh: $1 gave no chat.completion" >&2; exit 1; }
+  curl -sfN "$2$PATH_CHAT" -H 'content-type: application/json' -d "$STREAM_BODY" | grep -q 'data: \[DONE\]' ||
+    { echo "run.sh: $1 gave no complete stream" >&2; exit 1; }
+done
+
+declare -A R  # results, keyed "metric:target"
+
+# --- saturation: wrk, closed loop, best of SAT_REPEATS -----------------------------------------
+saturate() {  # TARGET URL KIND
+  local best=0 i out rps bad
+  for ((i = 0; i < SAT_REPEATS; i++)); do
+    out=$("$WRK_BIN" -t1 -c"$SAT_CONNECTIONS" -d"${SAT_SECONDS}s" -s "$WORK/$3.lua" "$2$PATH_CHAT")
+    rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+    bad=$(awk '/Non-2xx|Socket errors/' <<<"$out")
+    if [[ -n $bad ]]; then
+      log "wrk $1 $3: $bad"
+      R["errors:$1:$3"]="$bad"
+    fi
+    log "wrk $1 $3 run $((i + 1)): $rps req/s"
+    R["sat_runs:$1:$3"]+="${R["sat_runs:$1:$3"]:+ / }$(printf '%.0f' "$rps")"
+    best=$(awk -v a="$best" -v b="$rps" 'BEGIN {print (b > a) ? b : a}')
+  done
+  R["sat:$1:$3"]=$best
+}
+
+# --- fixed rate: loadgen, open loop --------------------------------------------------------------
+fixed_rate() {  # TARGET URL KIND
+  local flags=() out
+  [[ $3 == stream ]] && flags=(--stream)
+  out=$("$LOADGEN_BIN" --url "$2$PATH_CHAT" --rate "$RATE" --duration "$RATE_SECONDS" \
+        --connections "$RATE_CONNECTIONS" "${flags[@]}") || log "loadgen $1 $3 reported errors: $out"
+  log "loadgen $1 $3: $out"
+  R["p50:$1:$3"]=$(jq -r '.latency_us.p50' <<<"$out")
+  R["p99:$1:$3"]=$(jq -r '.latency_us.p99' <<<"$out")
+  R["ttfb50:$1:$3"]=$(jq -r '.ttfb_us.p50 // empty' <<<"$out")
+  R["ach:$1:$3"]=$(jq -r '.achieved_rps' <<<"$out")
+}
+
+for kind in json stream; do
+  for target in "direct $MOCK_URL" "nginx $NGINX_URL" "spillway $SPILLWAY_URL"; do
+    set -- $target
+    saturate "$1" "$2" "$kind"
+  done
+done
+for kind in json stream; do
+  for target in "direct $MOCK_URL" "nginx $NGINX_URL" "spillway $SPILLWAY_URL"; do
+    set -- $target
+    fixed_rate "$1" "$2" "$kind"
+  done
+done
+RSS_LOAD_SPILLWAY=$(rss_kib "$SPILLWAY_PID")
+RSS_LOAD_NGINX=$(rss_kib "$NGINX_PID")
+log "RSS after load: spillway $(mib "$RSS_LOAD_SPILLWAY") MiB, nginx $(mib "$RSS_LOAD_NGINX") MiB"
+
+# --- memory: COUNT requests through a fresh spillway -------------------------------------------
+stop "$SPILLWAY_PID"
+start_spillway spillway-count "$MOCK_URL"
+COUNT_PID=$LAST_PID
+RSS_FRESH=$(rss_kib "$COUNT_PID")
+COUNT_OUT=$("$LOADGEN_BIN" --url "$LAST_URL$PATH_CHAT" --count "$COUNT" --connections "$SAT_CONNECTIONS") ||
+  log "loadgen count reported errors"
+log "loadgen count: $COUNT_OUT"
+RSS_COUNT=$(rss_kib "$COUNT_PID")
+COUNT_OK=$(jq -r '.ok' <<<"$COUNT_OUT")
+COUNT_RPS=$(jq -r '.achieved_rps' <<<"$COUNT_OUT")
+log "RSS after $COUNT requests ($COUNT_OK ok): $(mib "$RSS_COUNT") MiB (fresh $(mib "$RSS_FRESH") MiB)"
+stop "$COUNT_PID"
+stop "$NGINX_PID"
+
+# --- memory: HOLD idle streams, through spillway and through nginx -----------------------------
+start slow-mock "$SPILLWAY_BIN" mock-provider --dialect openai --listen 127.0.0.1:0 --threads 1 \
+  --ttft-ms 0 --tokens-per-s 0.05 --reply "$SLOW_REPLY"
+SLOW_URL=$LAST_URL
+SLOW_PID=$LAST_PID
+
+hold_through() {  # NAME PROXY_PID URL -> sets R[hold_*:NAME]
+  local name=$1 pid=$2 url=$3 lg held base
+  base=$(rss_kib "$pid")
+  "$LOADGEN_BIN" --url "$url$PATH_CHAT" --stream --hold "$HOLD" --hold-seconds 120 --hold-timeout 90 \
+    >"$WORK/hold-$name.out" 2>"$WORK/hold-$name.err" &
+  lg=$!
+  PIDS+=("$lg")
+  held=$(wait_for_line "$WORK/hold-$name.out" '"event":"held"' 100)
+  R["hold_n:$name"]=$(jq -r '.held' <<<"$held")
+  R["hold_setup:$name"]=$(jq -r '.setup_s' <<<"$held")
+  R["hold_base:$name"]=$base
+  R["hold_rss:$name"]=$(rss_kib "$pid")
+  R["hold_mock:$name"]=$(rss_kib "$SLOW_PID")
+  log "$name holding $(jq -r '.held' <<<"$held") of $HOLD streams (failed $(jq -r '.failed' <<<"$held")):" \
+      "RSS $(mib "${R["hold_rss:$name"]}") MiB (idle before: $(mib "$base") MiB)"
+  stop "$lg"
+  cat "$WORK/hold-$name.out" >&2
+}
+
+start_spillway spillway-hold "$SLOW_URL"
+SH_PID=$LAST_PID
+hold_through spillway "$SH_PID" "$LAST_URL"
+stop "$SH_PID"
+start_nginx nginx-hold "${SLOW_URL#http://}"
+NH_PID=$LAST_PID
+hold_through nginx "$NH_PID" "$LAST_URL"
+stop "$NH_PID"
+
+# --- report ---------------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == 0) print "n/a"; else printf "%.2f", a / b}'; }
+us() { awk -v v="$1" 'BEGIN {printf "%d", v}'; }
+
+report() {
+  local k cpu
+  cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+  echo "### spillway vs nginx ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs: $cpu, proxy threads: $THREADS)"
+  echo
+  echo "Load: \`POST $PATH_CHAT\`, OpenAI dialect, mock reply \"$REPLY\" (5 tokens)."
+  echo "Saturation: wrk -t1 -c$SAT_CONNECTIONS, ${SAT_SECONDS} s, best of $SAT_REPEATS. Fixed rate: spillway-loadgen,"
+  echo "$RATE req/s for ${RATE_SECONDS} s over $RATE_CONNECTIONS connections, latency from each request's scheduled send time."
+  echo
+  echo "| metric | direct (mock) | nginx | spillway | spillway / nginx |"
+  echo "|---|---:|---:|---:|---:|"
+  for k in json stream; do
+    echo "| $k: req/s at saturation (runs) | $(printf '%.0f' "${R["sat:direct:$k"]}") (${R["sat_runs:direct:$k"]}) |" \
+         "$(printf '%.0f' "${R["sat:nginx:$k"]}") (${R["sat_runs:nginx:$k"]}) |" \
+         "$(printf '%.0f' "${R["sat:spillway:$k"]}") (${R["sat_runs:spillway:$k"]}) |" \
+         "**$(ratio "${R["sat:spillway:$k"]}" "${R["sat:nginx:$k"]}")** |"
+    echo "| $k: p50 / p99 at $RATE req/s (µs) | $(us "${R["p50:direct:$k"]}") / $(us "${R["p99:direct:$k"]}") |" \
+         "$(us "${R["p50:nginx:$k"]}") / $(us "${R["p99:nginx:$k"]}") |" \
+         "$(us "${R["p50:spillway:$k"]}") / $(us "${R["p99:spillway:$k"]}") | |"
+    local an as
+    an=$(( ${R["p50:nginx:$k"]} - ${R["p50:direct:$k"]} ))
+    as=$(( ${R["p50:spillway:$k"]} - ${R["p50:direct:$k"]} ))
+    echo "| $k: added p50 vs direct (µs) | | $an | $as | **$(ratio "$as" "$an")** |"
+    if [[ $k == stream ]]; then
+      echo "| stream: time to first byte p50 (µs) | $(us "${R["ttfb50:direct:$k"]}") | $(us "${R["ttfb50:nginx:$k"]}") |" \
+           "$(us "${R["ttfb50:spillway:$k"]}") | |"
+    fi
+  done
+  echo "| RSS after the runs above (MiB) | | $(mib "$RSS_LOAD_NGINX") | $(mib "$RSS_LOAD_SPILLWAY") | $(ratio "$RSS_LOAD_SPILLWAY" "$RSS_LOAD_NGINX") |"
+  echo "| RSS after $COUNT_OK requests, fresh process (MiB) | | | $(mib "$RSS_COUNT") (at start $(mib "$RSS_FRESH"); $(printf '%.0f' "$COUNT_RPS") req/s) | |"
+  echo "| RSS holding ${R["hold_n:spillway"]} / ${R["hold_n:nginx"]} idle streams (MiB) | mock: $(mib "${R["hold_mock:spillway"]}") |" \
+       "$(mib "${R["hold_rss:nginx"]}") | $(mib "${R["hold_rss:spillway"]}") | $(ratio "${R["hold_rss:spillway"]}" "${R["hold_rss:nginx"]}") |"
+  local per_stream projected
+  per_stream=$(awk -v a="${R["hold_rss:spillway"]}" -v b="${R["hold_base:spillway"]}" -v n="${R["hold_n:spillway"]}" \
+    'BEGIN {if (n > 0) printf "%.1f", (a - b) / n; else print 0}')
+  projected=$(awk -v b="${R["hold_base:spillway"]}" -v p="$per_stream" -v n="$HOLD_WANTED" 'BEGIN {printf "%.1f", (b + p * n) / 1024}')
+  echo "| spillway: KiB per held stream; projected RSS at $HOLD_WANTED | | | $per_stream; $projected MiB | |"
+  echo
+  echo "Targets:"
+  echo
+  echo "- throughput >= 0.8x nginx: json $(ratio "${R["sat:spillway:json"]}" "${R["sat:nginx:json"]}")x," \
+       "stream $(ratio "${R["sat:spillway:stream"]}" "${R["sat:nginx:stream"]}")x"
+  echo "- added p50 <= 1.5x nginx's: json $(ratio $(( ${R["p50:spillway:json"]} - ${R["p50:direct:json"]} )) $(( ${R["p50:nginx:json"]} - ${R["p50:direct:json"]} )))x," \
+       "stream $(ratio $(( ${R["p50:spillway:stream"]} - ${R["p50:direct:stream"]} )) $(( ${R["p50:nginx:stream"]} - ${R["p50:direct:stream"]} )))x"
+  echo "- RSS < 40 MB after $COUNT_OK requests: $(mib "$RSS_COUNT") MiB"
+  echo "- $HOLD_WANTED idle streams in < 500 MB: $(mib "${R["hold_rss:spillway"]}") MiB holding ${R["hold_n:spillway"]} (projected $projected MiB at $HOLD_WANTED)"
+  for k in "${!R[@]}"; do
+    if [[ $k == errors:* ]]; then
+      echo "- wrk errors, ${k#errors:}: ${R[$k]}"
+    fi
+  done
+}
+
+report | tee ${OUT_FILE:+"$OUT_FILE"}
