@@ -67,6 +67,12 @@ export function startProcess(args, opts = {}) {
       await Promise.race([exitPromise, killed]);
       const result = await exitPromise;
       clearTimeout(timer);
+      // A clean shutdown exits 0; anything else (a hang, a crash, a sanitizer report) fails
+      // the test that started the process.
+      if (result.code !== 0) {
+        throw new Error(`${bin} ${args.join(' ')} did not shut down cleanly ` +
+          `(code ${result.code}, signal ${result.signal})\nstderr:\n${err.slice(-4000)}`);
+      }
       return result;
     },
   };
@@ -81,7 +87,7 @@ export function startProcess(args, opts = {}) {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      handle.stop().finally(() => {
+      handle.stop().catch(() => {}).finally(() => {
         reject(new Error(`${bin} ${args.join(' ')}: ${why}\nstderr:\n${err}\nstdout:\n${out}`));
       });
     };
