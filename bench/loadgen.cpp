@@ -33,6 +33,7 @@
 #include <cmath>
 #include <cstdint>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -324,6 +325,7 @@ struct Hold {
   int held = 0;      // first body bytes received
   int failed = 0;    // never got there
   int ended = 0;     // held, then closed or finished before the end of the hold
+  std::map<std::string, int> failures;  // why, for the report
   bool reported = false;
   Clock::time_point begin = Clock::now();
   std::vector<std::unique_ptr<tcp::socket>> sockets;
@@ -340,6 +342,11 @@ void report_held(Hold& h) {
   o["wanted"] = h.wanted;
   o["held"] = h.held;
   o["failed"] = h.failed;
+  boost::json::object why;
+  for (const auto& [reason, n] : h.failures) {
+    why[reason] = n;
+  }
+  o["failures"] = std::move(why);
   o["setup_s"] = std::chrono::duration<double>(Clock::now() - h.begin).count();
   std::cout << boost::json::serialize(o) << std::endl;
 }
@@ -370,22 +377,32 @@ asio::awaitable<void> open_streams(Hold& h) {
     auto buffer = std::make_unique<beast::flat_buffer>();
     auto parser = std::make_unique<http::response_parser<http::string_body>>();
     parser->body_limit(boost::none);
-    bool ok = co_await connect(*socket, h.run.target.endpoint);
-    if (ok) {
+    std::string why;
+    if (!co_await connect(*socket, h.run.target.endpoint)) {
+      why = "connect";
+    }
+    if (why.empty()) {
       auto [wec, wn] = co_await asio::async_write(*socket, asio::buffer(h.run.request), use_tuple);
-      ok = !wec;
+      why = wec ? "write: " + wec.message() : "";
     }
-    if (ok) {
+    if (why.empty()) {
       auto [hec, hn] = co_await http::async_read_header(*socket, *buffer, *parser, use_tuple);
-      ok = !hec && parser->get().result_int() == 200;
+      if (hec) {
+        why = "read header: " + hec.message();
+      } else if (parser->get().result_int() != 200) {
+        why = "status " + std::to_string(parser->get().result_int());
+      }
     }
-    while (ok && parser->get().body().empty() && !parser->is_done()) {
+    while (why.empty() && parser->get().body().empty() && !parser->is_done()) {
       auto [ec, n] = co_await http::async_read_some(*socket, *buffer, *parser, use_tuple);
-      ok = !ec;
+      why = ec ? "read body: " + ec.message() : "";
     }
-    if (!ok || parser->is_done()) {
-      // A stream that already finished is not held; the mock must be slow enough.
+    if (why.empty() && parser->is_done()) {
+      why = "stream ended at once";  // the mock must be slow enough for a stream to be held
+    }
+    if (!why.empty()) {
       ++h.failed;
+      ++h.failures[why];
       check_all_settled(h);
       continue;
     }

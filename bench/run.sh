@@ -62,6 +62,7 @@ else
   HOLD_WANTED=$HOLD
 fi
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 WORK=$(mktemp -d /tmp/spillway-bench.XXXXXX)
 PIDS=()
 cleanup() {
@@ -115,13 +116,13 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-start_nginx() {  # NAME UPSTREAM_HOSTPORT -> LAST_PID, LAST_URL
-  local name=$1 upstream=$2 port dir
+start_nginx() {  # NAME UPSTREAM_HOSTPORT CONNECTIONS -> LAST_PID, LAST_URL
+  local name=$1 upstream=$2 conns=$3 port dir
   port=$(free_port)
   dir="$WORK/$name"
   mkdir -p "$dir"
   sed -e "s|@WORKERS@|$THREADS|g" -e "s|@PORT@|$port|g" -e "s|@UPSTREAM@|$upstream|g" \
-      -e "s|@DIR@|$dir|g" -e "s|@MAXFD@|$MAXFD|g" "$ROOT/bench/nginx.conf.template" >"$dir/nginx.conf"
+      -e "s|@DIR@|$dir|g" -e "s|@MAXFD@|$MAXFD|g" -e "s|@CONNS@|$conns|g" "$ROOT/bench/nginx.conf.template" >"$dir/nginx.conf"
   "$NGINX_BIN" -p "$dir" -e "$dir/nginx-error.log" -c "$dir/nginx.conf" >"$dir/out" 2>&1 &
   LAST_PID=$!
   PIDS+=("$LAST_PID")
@@ -163,12 +164,22 @@ rss_kib() {
   done
   echo "$total"
 }
+# CPU time (user + system, clock ticks) of a process and all its descendants.
+cpu_ticks() {
+  local pid=$1 total child
+  total=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+    total=$((total + $(cpu_ticks "$child")))
+  done
+  echo "$total"
+}
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 
 # --- start the three targets --------------------------------------------------------------------
 start mock "$SPILLWAY_BIN" mock-provider --dialect openai --listen 127.0.0.1:0 --threads 1 --reply "$REPLY"
 MOCK_URL=$LAST_URL
-start_nginx nginx "${MOCK_URL#http://}"
+MOCK_PID=$LAST_PID
+start_nginx nginx "${MOCK_URL#http://}" 4096
 NGINX_PID=$LAST_PID NGINX_URL=$LAST_URL
 start_spillway spillway "$MOCK_URL"
 SPILLWAY_PID=$LAST_PID SPILLWAY_URL=$LAST_URL
@@ -199,46 +210,56 @@ done
 declare -A R  # results, keyed "metric:target"
 
 # --- saturation: wrk, closed loop, best of SAT_REPEATS -----------------------------------------
-saturate() {  # TARGET URL KIND
-  local best=0 i out rps bad
-  for ((i = 0; i < SAT_REPEATS; i++)); do
-    out=$("$WRK_BIN" -t1 -c"$SAT_CONNECTIONS" -d"${SAT_SECONDS}s" -s "$WORK/$3.lua" "$2$PATH_CHAT")
-    rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-    bad=$(awk '/Non-2xx|Socket errors/' <<<"$out")
-    if [[ -n $bad ]]; then
-      log "wrk $1 $3: $bad"
-      R["errors:$1:$3"]="$bad"
-    fi
-    log "wrk $1 $3 run $((i + 1)): $rps req/s"
-    R["sat_runs:$1:$3"]+="${R["sat_runs:$1:$3"]:+ / }$(printf '%.0f' "$rps")"
-    best=$(awk -v a="$best" -v b="$rps" 'BEGIN {print (b > a) ? b : a}')
-  done
-  R["sat:$1:$3"]=$best
+saturate() {  # TARGET URL KIND PID: one wrk run; keeps the best req/s and the least CPU per request
+  local out rps n bad t0 t1 cpu_us
+  t0=$(cpu_ticks "$4")
+  out=$("$WRK_BIN" -t1 -c"$SAT_CONNECTIONS" -d"${SAT_SECONDS}s" -s "$WORK/$3.lua" "$2$PATH_CHAT")
+  t1=$(cpu_ticks "$4")
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
+  cpu_us=$(awk -v t=$((t1 - t0)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
+  bad=$(awk '/Non-2xx|Socket errors/' <<<"$out")
+  if [[ -n $bad ]]; then
+    log "wrk $1 $3: $bad"
+    R["errors:$1:$3"]="$bad"
+  fi
+  log "wrk $1 $3: $rps req/s, $cpu_us µs CPU per request"
+  R["sat_runs:$1:$3"]+="${R["sat_runs:$1:$3"]:+ / }$(printf '%.0f' "$rps")"
+  R["sat:$1:$3"]=$(awk -v a="${R["sat:$1:$3"]:-0}" -v b="$rps" 'BEGIN {print (b > a) ? b : a}')
+  R["cpu:$1:$3"]=$(awk -v a="${R["cpu:$1:$3"]:-1e18}" -v b="$cpu_us" 'BEGIN {print (b < a) ? b : a}')
 }
 
 # --- fixed rate: loadgen, open loop --------------------------------------------------------------
-fixed_rate() {  # TARGET URL KIND
-  local flags=() out
+fixed_rate() {  # TARGET URL KIND: one open-loop run; keeps the run with the lowest p50
+  local flags=() out p50
   [[ $3 == stream ]] && flags=(--stream)
   out=$("$LOADGEN_BIN" --url "$2$PATH_CHAT" --rate "$RATE" --duration "$RATE_SECONDS" \
         --connections "$RATE_CONNECTIONS" "${flags[@]}") || log "loadgen $1 $3 reported errors: $out"
   log "loadgen $1 $3: $out"
-  R["p50:$1:$3"]=$(jq -r '.latency_us.p50' <<<"$out")
-  R["p99:$1:$3"]=$(jq -r '.latency_us.p99' <<<"$out")
-  R["ttfb50:$1:$3"]=$(jq -r '.ttfb_us.p50 // empty' <<<"$out")
-  R["ach:$1:$3"]=$(jq -r '.achieved_rps' <<<"$out")
+  p50=$(jq -r '.latency_us.p50' <<<"$out")
+  R["p50_runs:$1:$3"]+="${R["p50_runs:$1:$3"]:+ / }$p50"
+  if [[ -z ${R["p50:$1:$3"]:-} ]] || (( p50 < R["p50:$1:$3"] )); then
+    R["p50:$1:$3"]=$p50
+    R["p99:$1:$3"]=$(jq -r '.latency_us.p99' <<<"$out")
+    R["ttfb50:$1:$3"]=$(jq -r '.ttfb_us.p50 // empty' <<<"$out")
+  fi
 }
 
-for kind in json stream; do
-  for target in "direct $MOCK_URL" "nginx $NGINX_URL" "spillway $SPILLWAY_URL"; do
-    set -- $target
-    saturate "$1" "$2" "$kind"
+# Repeats are interleaved so that a burst of other work on the machine hits all three alike.
+for ((rep = 0; rep < SAT_REPEATS; rep++)); do
+  for kind in json stream; do
+    for target in "direct $MOCK_URL $MOCK_PID" "nginx $NGINX_URL $NGINX_PID" "spillway $SPILLWAY_URL $SPILLWAY_PID"; do
+      set -- $target
+      saturate "$1" "$2" "$kind" "$3"
+    done
   done
 done
-for kind in json stream; do
-  for target in "direct $MOCK_URL" "nginx $NGINX_URL" "spillway $SPILLWAY_URL"; do
-    set -- $target
-    fixed_rate "$1" "$2" "$kind"
+for ((rep = 0; rep < SAT_REPEATS; rep++)); do
+  for kind in json stream; do
+    for target in "direct $MOCK_URL" "nginx $NGINX_URL" "spillway $SPILLWAY_URL"; do
+      set -- $target
+      fixed_rate "$1" "$2" "$kind"
+    done
   done
 done
 RSS_LOAD_SPILLWAY=$(rss_kib "$SPILLWAY_PID")
@@ -279,7 +300,7 @@ hold_through() {  # NAME PROXY_PID URL -> sets R[hold_*:NAME]
   R["hold_base:$name"]=$base
   R["hold_rss:$name"]=$(rss_kib "$pid")
   R["hold_mock:$name"]=$(rss_kib "$SLOW_PID")
-  log "$name holding $(jq -r '.held' <<<"$held") of $HOLD streams (failed $(jq -r '.failed' <<<"$held")):" \
+  log "$name holding $(jq -r '.held' <<<"$held") of $HOLD streams (failed $(jq -c '.failures' <<<"$held")):" \
       "RSS $(mib "${R["hold_rss:$name"]}") MiB (idle before: $(mib "$base") MiB)"
   stop "$lg"
   cat "$WORK/hold-$name.out" >&2
@@ -289,7 +310,10 @@ start_spillway spillway-hold "$SLOW_URL"
 SH_PID=$LAST_PID
 hold_through spillway "$SH_PID" "$LAST_URL"
 stop "$SH_PID"
-start_nginx nginx-hold "${SLOW_URL#http://}"
+# With worker_connections equal to the descriptor limit nginx runs out of connection slots
+# ("worker_connections are not enough") some 600 streams short; the descriptor limit is the
+# real cap, so give it more slots than descriptors (it warns, and holds them all).
+start_nginx nginx-hold "${SLOW_URL#http://}" $((MAXFD * 3 / 2))
 NH_PID=$LAST_PID
 hold_through nginx "$NH_PID" "$LAST_URL"
 stop "$NH_PID"
@@ -298,14 +322,21 @@ stop "$NH_PID"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == 0) print "n/a"; else printf "%.2f", a / b}'; }
 us() { awk -v v="$1" 'BEGIN {printf "%d", v}'; }
 
+per_stream_kib() {
+  awk -v a="${R["hold_rss:$1"]}" -v b="${R["hold_base:$1"]}" -v n="${R["hold_n:$1"]}" \
+    'BEGIN {if (n > 0) printf "%.1f", (a - b) / n; else print 0}'
+}
+
 report() {
   local k cpu
   cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
   echo "### spillway vs nginx ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs: $cpu, proxy threads: $THREADS)"
   echo
   echo "Load: \`POST $PATH_CHAT\`, OpenAI dialect, mock reply \"$REPLY\" (5 tokens)."
-  echo "Saturation: wrk -t1 -c$SAT_CONNECTIONS, ${SAT_SECONDS} s, best of $SAT_REPEATS. Fixed rate: spillway-loadgen,"
-  echo "$RATE req/s for ${RATE_SECONDS} s over $RATE_CONNECTIONS connections, latency from each request's scheduled send time."
+  echo "Saturation: wrk -t1 -c$SAT_CONNECTIONS, ${SAT_SECONDS} s, best of $SAT_REPEATS; CPU per request is the"
+  echo "serving process's user + system time over the run divided by the requests (least of the runs). Fixed rate: spillway-loadgen,"
+  echo "$RATE req/s for ${RATE_SECONDS} s over $RATE_CONNECTIONS connections, latency from each request's scheduled send time;"
+  echo "$SAT_REPEATS runs, interleaved, the one with the lowest p50 shown. Load average at start / end: $LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "| metric | direct (mock) | nginx | spillway | spillway / nginx |"
   echo "|---|---:|---:|---:|---:|"
@@ -314,9 +345,12 @@ report() {
          "$(printf '%.0f' "${R["sat:nginx:$k"]}") (${R["sat_runs:nginx:$k"]}) |" \
          "$(printf '%.0f' "${R["sat:spillway:$k"]}") (${R["sat_runs:spillway:$k"]}) |" \
          "**$(ratio "${R["sat:spillway:$k"]}" "${R["sat:nginx:$k"]}")** |"
+    echo "| $k: CPU µs per request at saturation | ${R["cpu:direct:$k"]} | ${R["cpu:nginx:$k"]} | ${R["cpu:spillway:$k"]} |" \
+         "$(ratio "${R["cpu:spillway:$k"]}" "${R["cpu:nginx:$k"]}") |"
     echo "| $k: p50 / p99 at $RATE req/s (µs) | $(us "${R["p50:direct:$k"]}") / $(us "${R["p99:direct:$k"]}") |" \
          "$(us "${R["p50:nginx:$k"]}") / $(us "${R["p99:nginx:$k"]}") |" \
          "$(us "${R["p50:spillway:$k"]}") / $(us "${R["p99:spillway:$k"]}") | |"
+    echo "| $k: p50 of each run (µs) | ${R["p50_runs:direct:$k"]} | ${R["p50_runs:nginx:$k"]} | ${R["p50_runs:spillway:$k"]} | |"
     local an as
     an=$(( ${R["p50:nginx:$k"]} - ${R["p50:direct:$k"]} ))
     as=$(( ${R["p50:spillway:$k"]} - ${R["p50:direct:$k"]} ))
@@ -328,13 +362,15 @@ report() {
   done
   echo "| RSS after the runs above (MiB) | | $(mib "$RSS_LOAD_NGINX") | $(mib "$RSS_LOAD_SPILLWAY") | $(ratio "$RSS_LOAD_SPILLWAY" "$RSS_LOAD_NGINX") |"
   echo "| RSS after $COUNT_OK requests, fresh process (MiB) | | | $(mib "$RSS_COUNT") (at start $(mib "$RSS_FRESH"); $(printf '%.0f' "$COUNT_RPS") req/s) | |"
-  echo "| RSS holding ${R["hold_n:spillway"]} / ${R["hold_n:nginx"]} idle streams (MiB) | mock: $(mib "${R["hold_mock:spillway"]}") |" \
-       "$(mib "${R["hold_rss:nginx"]}") | $(mib "${R["hold_rss:spillway"]}") | $(ratio "${R["hold_rss:spillway"]}" "${R["hold_rss:nginx"]}") |"
-  local per_stream projected
-  per_stream=$(awk -v a="${R["hold_rss:spillway"]}" -v b="${R["hold_base:spillway"]}" -v n="${R["hold_n:spillway"]}" \
-    'BEGIN {if (n > 0) printf "%.1f", (a - b) / n; else print 0}')
+  local per_stream per_stream_nginx projected
+  per_stream=$(per_stream_kib spillway)
+  per_stream_nginx=$(per_stream_kib nginx)
   projected=$(awk -v b="${R["hold_base:spillway"]}" -v p="$per_stream" -v n="$HOLD_WANTED" 'BEGIN {printf "%.1f", (b + p * n) / 1024}')
-  echo "| spillway: KiB per held stream; projected RSS at $HOLD_WANTED | | | $per_stream; $projected MiB | |"
+  echo "| idle RSS before holding streams (MiB) | | $(mib "${R["hold_base:nginx"]}") | $(mib "${R["hold_base:spillway"]}") | |"
+  echo "| RSS holding ${R["hold_n:spillway"]} (spillway) / ${R["hold_n:nginx"]} (nginx) idle streams (MiB) | mock: $(mib "${R["hold_mock:spillway"]}") |" \
+       "$(mib "${R["hold_rss:nginx"]}") | $(mib "${R["hold_rss:spillway"]}") | $(ratio "${R["hold_rss:spillway"]}" "${R["hold_rss:nginx"]}") |"
+  echo "| KiB per held stream (RSS growth / streams) | | $per_stream_nginx | $per_stream | $(ratio "$per_stream" "$per_stream_nginx") |"
+  echo "| spillway RSS projected at $HOLD_WANTED streams (MiB) | | | $projected | |"
   echo
   echo "Targets:"
   echo

@@ -65,6 +65,8 @@ TEST(RateLimits, InputTokenRetryAfterIsTheCeilingOfTheWait) {
   EXPECT_EQ(d.retry_after_s, 3);
   EXPECT_FALSE(limits.admit(25, t0 + 2400ms).admitted);
   EXPECT_TRUE(limits.admit(25, t0 + 2500ms).admitted);
+  // 2.2 s short: still 3, never rounded down.
+  EXPECT_EQ(limits.admit(22, t0 + 2500ms).retry_after_s, 3);
 }
 
 TEST(RateLimits, RetryAfterCoversTheSlowestShortDimension) {

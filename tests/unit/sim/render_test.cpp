@@ -125,7 +125,7 @@ TEST(Tokenize, EmptyTextHasNoTokens) {
 }
 
 TEST(Tokenize, ToolArgumentsSplitIntoAtLeastThreeFragments) {
-  for (const std::string args : {std::string(R"({"a":1})"), long_args}) {
+  for (const std::string& args : {std::string(R"({"a":1})"), long_args}) {
     const auto plan = tool_plan("f", args);  // the pieces are views into the plan
     const auto t = tokenize(plan, 1);        // max_tokens does not cut tool calls
     EXPECT_GE(t.pieces.size(), 3u) << args;
