@@ -7,6 +7,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "common/text.hpp"
+
 namespace spillway::auth {
 
 namespace {
@@ -51,19 +53,10 @@ std::string from_hex(const std::string& hex) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // The credentials of "Bearer <key>"; the scheme name is case-insensitive (RFC 9110 11.1).
 std::string_view bearer_token(std::string_view authorization) {
-  authorization = trim(authorization);
+  authorization = trim_ows(authorization);
   constexpr std::string_view scheme = "bearer";
   if (authorization.size() <= scheme.size() || authorization[scheme.size()] != ' ') {
     return {};
@@ -73,7 +66,7 @@ std::string_view bearer_token(std::string_view authorization) {
       return {};
     }
   }
-  return trim(authorization.substr(scheme.size() + 1));
+  return trim_ows(authorization.substr(scheme.size() + 1));
 }
 
 }  // namespace
@@ -86,7 +79,7 @@ Authenticator::Authenticator(const config::Auth& auth) : none_(auth.none) {
 
 std::optional<std::size_t> Authenticator::identify(std::string_view x_api_key, std::string_view authorization) const {
   std::optional<std::size_t> found;
-  for (std::string_view presented : {trim(x_api_key), bearer_token(authorization)}) {
+  for (std::string_view presented : {trim_ows(x_api_key), bearer_token(authorization)}) {
     if (presented.empty() || found) {
       continue;
     }

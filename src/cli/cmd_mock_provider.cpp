@@ -5,22 +5,10 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "common/process_limits.hpp"
 #include "sim/mock_provider.hpp"
 
 namespace spillway::cli {
-
-namespace {
-
-// Benchmarks hold thousands of keep-alive connections; the soft default of 1024 is too low.
-void raise_descriptor_limit() {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
-}
-
-}  // namespace
 
 void add_mock_provider_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(

@@ -1,27 +1,13 @@
 #include <signal.h>
-#include <sys/resource.h>
 
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "common/process_limits.hpp"
 #include "config/config.hpp"
 #include "server/gateway.hpp"
 
 namespace spillway::cli {
-
-namespace {
-
-// Every held stream costs two descriptors; the soft default of 1024 would cap the gateway
-// at a few hundred concurrent agents.
-void raise_descriptor_limit() {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
-}
-
-}  // namespace
 
 void add_serve_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "Run the gateway");

@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 
+#include "common/text.hpp"
+
 namespace spillway::server {
 
 namespace {
@@ -36,13 +38,7 @@ constexpr std::array request_only{
 bool in_connection_tokens(std::string_view name, std::string_view tokens) {
   while (!tokens.empty()) {
     auto comma = tokens.find(',');
-    auto token = tokens.substr(0, comma);
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
-      token.remove_prefix(1);
-    }
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) {
-      token.remove_suffix(1);
-    }
+    const auto token = trim_ows(tokens.substr(0, comma));
     if (iequals(token, name)) {
       return true;
     }

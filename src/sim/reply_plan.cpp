@@ -8,21 +8,14 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/text.hpp"
+
 namespace spillway::sim {
 
 namespace json = boost::json;
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -131,7 +124,7 @@ std::vector<ReplyPlan> load_script(const std::string& path) {
 }
 
 std::optional<ReplyPlan> parse_tool_call_header(std::string_view value) {
-  value = trim(value);
+  value = trim_ows(value);
   std::size_t n = 0;
   while (n < value.size() && is_name_char(value[n])) {
     ++n;
@@ -142,7 +135,7 @@ std::optional<ReplyPlan> parse_tool_call_header(std::string_view value) {
   ReplyPlan plan;
   plan.kind = ReplyPlan::Kind::tool;
   plan.tool_name = std::string(value.substr(0, n));
-  const auto args = trim(value.substr(n));
+  const auto args = trim_ows(value.substr(n));
   if (args.empty()) {
     plan.tool_input = "{}";
     return plan;
