@@ -61,7 +61,7 @@ Shared::Shared(config::Config c) : config(std::move(c)), router(config), authent
 Worker::Worker(Shared& s) : shared(s) {
   pools.reserve(s.config.upstreams.size());
   for (std::size_t i = 0; i < s.config.upstreams.size(); ++i) {
-    pools.emplace_back(s.config.upstreams[i], s.tls[i].get());
+    pools.emplace_back(s.config.upstreams[i], s.tls[i].get(), watchdog);
   }
 }
 

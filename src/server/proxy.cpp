@@ -79,8 +79,9 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
     x.finish();
     res.keep_alive(client.keep_alive);
     res.prepare_payload();
-    stream.expires_after(write_timeout);
+    client.watch.arm(write_timeout);
     auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
+    client.watch.check(ec);
     co_return !ec && client.keep_alive;
   }
 
@@ -95,18 +96,22 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
   res.keep_alive(client.keep_alive && chunked);
   res.chunked(chunked);
   http::response_serializer<http::empty_body> sr{res};
-  stream.expires_after(write_timeout);
-  if (auto [ec, n] = co_await http::async_write_header(stream, sr, use_tuple); ec) {
+  client.watch.arm(write_timeout);
+  auto [hec, hn] = co_await http::async_write_header(stream, sr, use_tuple);
+  client.watch.check(hec);
+  if (hec) {
     co_return false;
   }
 
   auto write_piece = [&](std::string_view piece) -> asio::awaitable<bool> {
-    stream.expires_after(write_timeout);
+    client.watch.arm(write_timeout);
     if (chunked) {
       auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(piece)), use_tuple);
+      client.watch.check(ec);
       co_return !ec;
     }
     auto [ec, n] = co_await asio::async_write(stream, asio::buffer(piece), use_tuple);
+    client.watch.check(ec);
     co_return !ec;
   };
 
@@ -131,8 +136,9 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
   if (!chunked) {
     co_return false;
   }
-  stream.expires_after(write_timeout);
+  client.watch.arm(write_timeout);
   auto [ec, n] = co_await asio::async_write(stream, http::make_chunk_last(), use_tuple);
+  client.watch.check(ec);
   co_return !ec && client.keep_alive;
 }
 

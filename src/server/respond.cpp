@@ -20,8 +20,9 @@ asio::awaitable<bool> respond(Client& client, http::status status, std::string_v
   res.body() = std::move(body);
   res.prepare_payload();
   metrics::count_response(static_cast<unsigned>(status));
-  client.stream.expires_after(write_timeout);
+  client.watch.arm(write_timeout);
   auto [ec, n] = co_await http::async_write(client.stream, res, asio::as_tuple(asio::use_awaitable));
+  client.watch.check(ec);
   co_return !ec && client.keep_alive;
 }
 
@@ -35,8 +36,9 @@ asio::awaitable<bool> respond_error(Client& client, Dialect dialect, const ApiEr
   res.body() = dialect::error_body(dialect, error);
   res.prepare_payload();
   metrics::count_response(static_cast<unsigned>(error.status));
-  client.stream.expires_after(write_timeout);
+  client.watch.arm(write_timeout);
   auto [ec, n] = co_await http::async_write(client.stream, res, asio::as_tuple(asio::use_awaitable));
+  client.watch.check(ec);
   co_return !ec && client.keep_alive;
 }
 

@@ -108,15 +108,15 @@ ApiError too_large(const config::Limits& limits) {
 }
 
 // Answers a request that could not be read, then the connection closes.
-asio::awaitable<void> refuse(beast::tcp_stream& stream, Dialect dialect, ApiError error) {
-  Client client{stream, 11, false};
+asio::awaitable<void> refuse(tcp::socket& socket, upstream::Watch& watch, Dialect dialect, ApiError error) {
+  Client client{socket, watch, 11, false};
   co_await respond_error(client, dialect, error);
 }
 
 }  // namespace
 
 asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
-  beast::tcp_stream stream(std::move(socket));
+  upstream::Watch watch(worker.watchdog, socket);
   beast::flat_buffer buffer;
   const auto& limits = worker.shared.config.limits;
 
@@ -126,21 +126,22 @@ asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
     parser.body_limit(limits.max_body_bytes);
 
     // Also bounds how long an idle keep-alive connection is held.
-    stream.expires_after(limits.client_header_timeout);
-    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    watch.arm(limits.client_header_timeout);
+    auto [hec, hn] = co_await http::async_read_header(socket, buffer, parser, use_tuple);
+    watch.check(hec);
     if (hec) {
       // Beast refuses a Content-Length over the limit while still reading the headers.
       if (hec == http::error::body_limit) {
-        co_await refuse(stream, dialect_of(path_of(parser.get().target()), parser.get()), too_large(limits));
+        co_await refuse(socket, watch, dialect_of(path_of(parser.get().target()), parser.get()), too_large(limits));
       } else if (hec == http::error::header_limit) {
         auto e = make_error(ErrorKind::invalid_request,
                                    "request headers exceed " + std::to_string(limits.max_header_bytes) + " bytes",
                                    ErrorSource::client);
         e.status = 431;
-        co_await refuse(stream, dialect_of(path_of(parser.get().target()), parser.get()), e);
+        co_await refuse(socket, watch, dialect_of(path_of(parser.get().target()), parser.get()), e);
       } else if (hec != http::error::end_of_stream && hec != beast::error::timeout && hec != asio::error::eof &&
                  hec != asio::error::connection_reset) {
-        co_await refuse(stream, Dialect::openai,
+        co_await refuse(socket, watch, Dialect::openai,
                         make_error(ErrorKind::invalid_request, "malformed HTTP request: " + hec.message(),
                                    ErrorSource::client));
       }
@@ -150,22 +151,24 @@ asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
     const auto& head = parser.get();
     const auto dialect = dialect_of(path_of(head.target()), head);
     if (auto length = parser.content_length(); length && *length > limits.max_body_bytes) {
-      co_await refuse(stream, dialect, too_large(limits));
+      co_await refuse(socket, watch, dialect, too_large(limits));
       break;
     }
     if (beast::iequals(head[http::field::expect], "100-continue")) {
-      stream.expires_after(limits.client_body_timeout);
+      watch.arm(limits.client_body_timeout);
       static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-      auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(continue_line), use_tuple);
+      auto [cec, cn] = co_await asio::async_write(socket, asio::buffer(continue_line), use_tuple);
+      watch.check(cec);
       if (cec) {
         break;
       }
     }
     if (!parser.is_done()) {
-      stream.expires_after(limits.client_body_timeout);
-      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, use_tuple);
+      watch.arm(limits.client_body_timeout);
+      auto [bec, bn] = co_await http::async_read(socket, buffer, parser, use_tuple);
+      watch.check(bec);
       if (bec == http::error::body_limit) {
-        co_await refuse(stream, dialect, too_large(limits));
+        co_await refuse(socket, watch, dialect, too_large(limits));
         break;
       }
       if (bec) {
@@ -174,14 +177,14 @@ asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
     }
 
     ClientRequest req = parser.release();
-    Client client{stream, req.version(), req.keep_alive()};
+    Client client{socket, watch, req.version(), req.keep_alive()};
     const bool again = co_await dispatch(client, worker, req);
     if (!again) {
       break;
     }
   }
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 }  // namespace spillway::server

@@ -12,6 +12,7 @@
 #include "auth/authenticator.hpp"
 #include "config/config.hpp"
 #include "route/router.hpp"
+#include "upstream/deadline.hpp"
 #include "upstream/pool.hpp"
 
 namespace spillway::server {
@@ -34,6 +35,7 @@ struct Worker {
   Shared& shared;
   asio::io_context ioc{1};
   std::optional<tcp::acceptor> acceptor;
+  upstream::Watchdog watchdog{ioc};   // deadlines of the client and upstream sockets
   std::vector<upstream::Pool> pools;  // by upstream index
 
   upstream::Pool& pool_for(const config::Upstream* u) {
@@ -45,7 +47,8 @@ using ClientRequest = http::request<http::string_body>;
 
 // The client side of one exchange, as the handlers see it.
 struct Client {
-  beast::tcp_stream& stream;
+  tcp::socket& stream;
+  upstream::Watch& watch;  // arm before each write, check after it
   unsigned version = 11;
   bool keep_alive = true;
 };

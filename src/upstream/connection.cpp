@@ -1,6 +1,7 @@
 #include "upstream/connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -48,7 +49,7 @@ std::unique_ptr<asio::ssl::context> make_tls_context(const config::Upstream& ups
 }
 
 asio::awaitable<std::variant<std::unique_ptr<Connection>, ApiError>> connect(
-    const config::Upstream& u, asio::ssl::context* tls, Clock::time_point deadline) {
+    const config::Upstream& u, asio::ssl::context* tls, Watchdog& dog, Clock::time_point deadline) {
   auto ex = co_await asio::this_coro::executor;
   const auto phase = u.timeouts.connect;
   const auto connect_deadline = std::min(deadline, Clock::now() + phase);
@@ -58,33 +59,34 @@ asio::awaitable<std::variant<std::unique_ptr<Connection>, ApiError>> connect(
   if (rec) {
     co_return unreachable(u, "name lookup of " + u.host, rec);
   }
-  beast::tcp_stream tcp_stream(ex);
-  tcp_stream.expires_after(until(connect_deadline, phase));
-  auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, use_tuple);
+  auto conn = tls ? std::make_unique<Connection>(dog, ex, *tls) : std::make_unique<Connection>(dog, ex);
+  conn->watch.arm(until(connect_deadline, phase));
+  auto [cec, ep] = co_await asio::async_connect(conn->tcp(), endpoints, use_tuple);
+  conn->watch.check(cec);
   if (cec) {
     co_return unreachable(u, "connect to " + u.host + ":" + std::to_string(u.port), cec);
   }
-  tcp_stream.socket().set_option(tcp::no_delay(true));
-  if (!tls) {
-    tcp_stream.expires_never();
-    co_return std::make_unique<Connection>(std::move(tcp_stream));
+  boost::system::error_code ignored;
+  conn->tcp().set_option(tcp::no_delay(true), ignored);
+  auto* stream = conn->tls();
+  if (!stream) {
+    co_return conn;
   }
 
-  Connection::tls_stream stream(std::move(tcp_stream), *tls);
   // SNI and host-name verification: without them any valid certificate would do.
   boost::system::error_code addr_ec;
   asio::ip::make_address(u.host, addr_ec);
   if (addr_ec) {
-    SSL_set_tlsext_host_name(stream.native_handle(), u.host.c_str());
+    SSL_set_tlsext_host_name(stream->native_handle(), u.host.c_str());
   }
-  stream.set_verify_callback(asio::ssl::host_name_verification(u.host));
-  beast::get_lowest_layer(stream).expires_after(until(connect_deadline, phase));
-  auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, use_tuple);
+  stream->set_verify_callback(asio::ssl::host_name_verification(u.host));
+  conn->watch.arm(until(connect_deadline, phase));
+  auto [hec] = co_await stream->async_handshake(asio::ssl::stream_base::client, use_tuple);
+  conn->watch.check(hec);
   if (hec) {
     co_return unreachable(u, "TLS handshake with " + u.host, hec);
   }
-  beast::get_lowest_layer(stream).expires_never();
-  co_return std::make_unique<Connection>(std::move(stream));
+  co_return conn;
 }
 
 }  // namespace spillway::upstream

@@ -19,9 +19,11 @@ bool stale_connection(const boost::system::error_code& ec) {
 
 Exchange::Exchange(Pool& pool, Clock::time_point deadline) : pool_(pool), deadline_(deadline) {}
 
-void Exchange::arm(std::chrono::milliseconds phase) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
-  conn_->tcp().expires_after(std::max(std::chrono::milliseconds{1}, std::min(left, phase)));
+Clock::time_point Exchange::arm(std::chrono::milliseconds phase) {
+  const auto now = Clock::now();
+  const auto by = std::max(now + std::chrono::milliseconds{1}, std::min(deadline_, now + phase));
+  conn_->watch.arm_until(by);
+  return by;
 }
 
 ApiError Exchange::io_error(const boost::system::error_code& ec, std::string_view what) const {
@@ -74,7 +76,7 @@ asio::awaitable<std::optional<ApiError>> Exchange::try_once(Request& request, bo
   reused = conn_ != nullptr;
   stale = false;
   if (!conn_) {
-    auto connected = co_await connect(pool_.upstream(), pool_.tls(), deadline_);
+    auto connected = co_await connect(pool_.upstream(), pool_.tls(), pool_.watchdog(), deadline_);
     if (auto* e = std::get_if<ApiError>(&connected)) {
       co_return *e;
     }
@@ -85,16 +87,19 @@ asio::awaitable<std::optional<ApiError>> Exchange::try_once(Request& request, bo
   parser_->header_limit(64 * 1024);
   parser_->body_limit(boost::none);  // bodies are relayed in pieces, not held
 
-  arm(pool_.upstream().timeouts.first_byte);
+  const auto first_byte_by = arm(pool_.upstream().timeouts.first_byte);  // for the write and the wait together
   auto [wec, wn] = co_await conn_->visit(
       [&](auto& s) { return http::async_write(s, request, asio::as_tuple(asio::use_awaitable)); });
+  conn_->watch.check(wec);
   if (wec) {
     stale = stale_connection(wec);
     conn_.reset();
     co_return io_error(wec, "sending the request");
   }
+  conn_->watch.arm_until(first_byte_by);
   auto [rec, rn] = co_await conn_->visit(
       [&](auto& s) { return http::async_read_header(s, conn_->buffer, *parser_, asio::as_tuple(asio::use_awaitable)); });
+  conn_->watch.check(rec);
   if (rec) {
     stale = stale_connection(rec) && rn == 0;
     conn_.reset();
@@ -112,6 +117,7 @@ asio::awaitable<bool> Exchange::read_some(std::string& out) {
     arm(pool_.upstream().timeouts.between_events);
     auto [ec, n] = co_await conn_->visit(
         [&](auto& s) { return http::async_read_some(s, conn_->buffer, *parser_, asio::as_tuple(asio::use_awaitable)); });
+    conn_->watch.check(ec);
     if (ec && ec != http::error::need_buffer) {
       error_ = io_error(ec, "reading the response");
       conn_.reset();
@@ -128,7 +134,6 @@ asio::awaitable<bool> Exchange::read_some(std::string& out) {
 
 void Exchange::finish() {
   if (conn_ && parser_ && parser_->is_done() && parser_->keep_alive() && !error_) {
-    conn_->tcp().expires_never();
     pool_.put_idle(std::move(conn_));
   }
   conn_.reset();

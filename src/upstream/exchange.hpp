@@ -47,7 +47,7 @@ class Exchange {
 
  private:
   asio::awaitable<std::optional<ApiError>> try_once(Request& request, bool& reused, bool& sent_nothing_back);
-  void arm(std::chrono::milliseconds phase_timeout);
+  Clock::time_point arm(std::chrono::milliseconds phase_timeout);  // returns the deadline it set
   ApiError io_error(const boost::system::error_code& ec, std::string_view what) const;
 
   Pool& pool_;

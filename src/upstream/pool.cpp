@@ -8,7 +8,7 @@ std::unique_ptr<Connection> Pool::take_idle() {
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    if (now - c->idle_since < max_idle && c->tcp().socket().is_open()) {
+    if (now - c->idle_since < max_idle && c->tcp().is_open()) {
       return c;
     }
   }
