@@ -103,14 +103,20 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
     co_return false;
   }
 
-  auto write_piece = [&](std::string_view piece) -> asio::awaitable<bool> {
+  // `last`: the body ends with this piece; its chunk and the terminating chunk go out in one
+  // write, not two.
+  auto write_piece = [&](std::string_view piece, bool last) -> asio::awaitable<bool> {
     client.watch.arm(write_timeout);
-    if (chunked) {
-      auto [ec, n] = co_await asio::async_write(stream, http::make_chunk(asio::buffer(piece)), use_tuple);
-      client.watch.check(ec);
-      co_return !ec;
+    boost::system::error_code ec;
+    if (!chunked) {
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream, asio::buffer(piece), use_tuple);
+    } else if (last) {
+      std::tie(ec, std::ignore) = co_await asio::async_write(
+          stream, beast::buffers_cat(http::make_chunk(asio::buffer(piece)), http::make_chunk_last()), use_tuple);
+    } else {
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(stream, http::make_chunk(asio::buffer(piece)), use_tuple);
     }
-    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(piece), use_tuple);
     client.watch.check(ec);
     co_return !ec;
   };
@@ -118,8 +124,13 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
   std::string piece;
   while (co_await x.read_some(piece)) {
     bump(c.stream_events_relayed);
-    if (!co_await write_piece(piece)) {
+    const bool last = x.body_done();
+    if (!co_await write_piece(piece, last)) {
       co_return false;  // the client went away; dropping the exchange closes the upstream side
+    }
+    if (last) {
+      x.finish();
+      co_return chunked && client.keep_alive;
     }
   }
   if (x.error()) {
@@ -127,11 +138,13 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
     // client's SDK raises, never a silent truncation that looks like success.
     bump(c.streams_broken);
     if (x.is_event_stream()) {
-      co_await write_piece(dialect::error_event(dialect, *x.error()));
+      co_await write_piece(dialect::error_event(dialect, *x.error()), false);
     }
     x.finish();
     co_return false;
   }
+  // The body ended without a final piece (an empty body, or a last read that carried only
+  // the chunked trailer).
   x.finish();
   if (!chunked) {
     co_return false;

@@ -123,7 +123,23 @@ asio::awaitable<bool> Exchange::read_some(std::string& out) {
       conn_.reset();
       co_return false;
     }
-    const auto got = sizeof chunk_ - parser_->get().body().size;
+    // Upstreams write each event on its own, and several often arrive in one read. Parsing
+    // all that is buffered now hands them to the client in one write instead of one
+    // write (and one scheduler pass) per event.
+    while (!parser_->is_done() && body.size > 0 && conn_->buffer.size() > 0) {
+      boost::system::error_code pec;
+      const auto used = parser_->put(conn_->buffer.data(), pec);
+      conn_->buffer.consume(used);
+      if (pec && pec != http::error::need_buffer && pec != http::error::need_more) {
+        error_ = io_error(pec, "reading the response");
+        conn_.reset();
+        co_return false;
+      }
+      if (used == 0 || pec) {
+        break;
+      }
+    }
+    const auto got = sizeof chunk_ - body.size;
     if (got > 0) {
       out.assign(chunk_, got);
       co_return true;
