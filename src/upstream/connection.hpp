@@ -8,6 +8,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
+#include <array>
 #include <chrono>
 #include <memory>
 #include <variant>
@@ -52,6 +53,9 @@ class Connection {
   beast::flat_buffer buffer;       // bytes read past the last response, kept with the stream
   Clock::time_point idle_since{};  // when it went back to the pool
   int uses = 0;                    // requests it has carried
+  // Where response body pieces land. It lives with the pooled connection, not in each
+  // request's coroutine frame: a frame that small is recycled by Asio instead of malloc'd.
+  std::array<char, 8 * 1024> pieces;
 };
 
 // TLS settings of one upstream, shared by all worker threads (SSL_CTX is thread-safe).

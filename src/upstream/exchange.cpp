@@ -112,8 +112,8 @@ asio::awaitable<bool> Exchange::read_some(std::string& out) {
   out.clear();
   while (!parser_->is_done()) {
     auto& body = parser_->get().body();
-    body.data = chunk_;
-    body.size = sizeof chunk_;
+    body.data = conn_->pieces.data();
+    body.size = conn_->pieces.size();
     arm(pool_.upstream().timeouts.between_events);
     auto [ec, n] = co_await conn_->visit(
         [&](auto& s) { return http::async_read_some(s, conn_->buffer, *parser_, asio::as_tuple(asio::use_awaitable)); });
@@ -139,9 +139,9 @@ asio::awaitable<bool> Exchange::read_some(std::string& out) {
         break;
       }
     }
-    const auto got = sizeof chunk_ - body.size;
+    const auto got = conn_->pieces.size() - body.size;
     if (got > 0) {
-      out.assign(chunk_, got);
+      out.assign(conn_->pieces.data(), got);
       co_return true;
     }
   }

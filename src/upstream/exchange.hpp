@@ -55,7 +55,6 @@ class Exchange {
   std::unique_ptr<Connection> conn_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
   std::optional<ApiError> error_;
-  char chunk_[8 * 1024];
 };
 
 }  // namespace spillway::upstream
