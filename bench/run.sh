@@ -29,9 +29,9 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ $QUICK == 1 ]]; then
-  SAT_SECONDS=2; SAT_REPEATS=1; RATE=2000; RATE_SECONDS=2; COUNT=100000; HOLD=2000
+  SAT_SECONDS=2; SAT_REPEATS=1; RATE=2000; RATE_SECONDS=2; RATE_REPEATS=1; COUNT=100000; HOLD=2000
 else
-  SAT_SECONDS=5; SAT_REPEATS=2; RATE=2000; RATE_SECONDS=5; COUNT=1000000; HOLD=10000
+  SAT_SECONDS=5; SAT_REPEATS=2; RATE=2000; RATE_SECONDS=2; RATE_REPEATS=5; COUNT=1000000; HOLD=10000
 fi
 SAT_CONNECTIONS=64
 RATE_CONNECTIONS=32
@@ -39,6 +39,7 @@ REPLY="Hello from the bench."
 # 40 words at one word per 20 s: a held stream stays open far longer than the measurement.
 SLOW_REPLY=$(printf 'word%d ' $(seq 1 40))
 
+SOURCE="binary given as SPILLWAY_BIN"
 NGINX_BIN=${NGINX_BIN:-nginx}
 WRK_BIN=${WRK_BIN:-wrk}
 if [[ -z "${SPILLWAY_BIN:-}" || -z "${LOADGEN_BIN:-}" ]]; then
@@ -46,6 +47,7 @@ if [[ -z "${SPILLWAY_BIN:-}" || -z "${LOADGEN_BIN:-}" ]]; then
   echo "# building spillway and spillway-loadgen (RelWithDebInfo) in $BUILD" >&2
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   ninja -C "$BUILD" -j2 spillway spillway-loadgen >/dev/null
+  SOURCE="commit $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown), built by run.sh"
   SPILLWAY_BIN=${SPILLWAY_BIN:-$BUILD/spillway}
   LOADGEN_BIN=${LOADGEN_BIN:-$BUILD/bench/spillway-loadgen}
 fi
@@ -230,19 +232,19 @@ saturate() {  # TARGET URL KIND PID: one wrk run; keeps the best req/s and the l
 }
 
 # --- fixed rate: loadgen, open loop --------------------------------------------------------------
-fixed_rate() {  # TARGET URL KIND: one open-loop run; keeps the run with the lowest p50
-  local flags=() out p50
+fixed_rate() {  # TARGET URL KIND: one open-loop run, appended to the lists of its target
+  local flags=() out
   [[ $3 == stream ]] && flags=(--stream)
   out=$("$LOADGEN_BIN" --url "$2$PATH_CHAT" --rate "$RATE" --duration "$RATE_SECONDS" \
         --connections "$RATE_CONNECTIONS" "${flags[@]}") || log "loadgen $1 $3 reported errors: $out"
   log "loadgen $1 $3: $out"
-  p50=$(jq -r '.latency_us.p50' <<<"$out")
-  R["p50_runs:$1:$3"]+="${R["p50_runs:$1:$3"]:+ / }$p50"
-  if [[ -z ${R["p50:$1:$3"]:-} ]] || (( p50 < R["p50:$1:$3"] )); then
-    R["p50:$1:$3"]=$p50
-    R["p99:$1:$3"]=$(jq -r '.latency_us.p99' <<<"$out")
-    R["ttfb50:$1:$3"]=$(jq -r '.ttfb_us.p50 // empty' <<<"$out")
-  fi
+  R["p50:$1:$3"]+=" $(jq -r '.latency_us.p50' <<<"$out")"
+  R["p99:$1:$3"]+=" $(jq -r '.latency_us.p99' <<<"$out")"
+  R["ttfb50:$1:$3"]+=" $(jq -r '.ttfb_us.p50 // empty' <<<"$out")"
+}
+
+median() {  # of its whitespace-separated arguments
+  tr ' ' '\n' <<<"$*" | grep -v '^$' | sort -n | awk '{v[NR] = $1} END {if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 
 # Repeats are interleaved so that a burst of other work on the machine hits all three alike.
@@ -254,11 +256,17 @@ for ((rep = 0; rep < SAT_REPEATS; rep++)); do
     done
   done
 done
-for ((rep = 0; rep < SAT_REPEATS; rep++)); do
+# Latency at a fixed rate is a difference of small numbers on a shared machine: several short
+# runs, each rep measuring direct, nginx and spillway back to back; added latency is taken
+# within each rep (proxied p50 - direct p50) and the median over the reps is reported.
+for ((rep = 0; rep < RATE_REPEATS; rep++)); do
   for kind in json stream; do
     for target in "direct $MOCK_URL" "nginx $NGINX_URL" "spillway $SPILLWAY_URL"; do
       set -- $target
       fixed_rate "$1" "$2" "$kind"
+    done
+    for proxy in nginx spillway; do
+      R["added:$proxy:$kind"]+=" $(( $(awk '{print $NF}' <<<"${R["p50:$proxy:$kind"]}") - $(awk '{print $NF}' <<<"${R["p50:direct:$kind"]}") ))"
     done
   done
 done
@@ -320,7 +328,7 @@ stop "$NH_PID"
 
 # --- report ---------------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == 0) print "n/a"; else printf "%.2f", a / b}'; }
-us() { awk -v v="$1" 'BEGIN {printf "%d", v}'; }
+
 
 per_stream_kib() {
   awk -v a="${R["hold_rss:$1"]}" -v b="${R["hold_base:$1"]}" -v n="${R["hold_n:$1"]}" \
@@ -332,11 +340,12 @@ report() {
   cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
   echo "### spillway vs nginx ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs: $cpu, proxy threads: $THREADS)"
   echo
+  echo "spillway: $SOURCE. nginx: $("$NGINX_BIN" -v 2>&1 | sed 's/.*: //')."
   echo "Load: \`POST $PATH_CHAT\`, OpenAI dialect, mock reply \"$REPLY\" (5 tokens)."
   echo "Saturation: wrk -t1 -c$SAT_CONNECTIONS, ${SAT_SECONDS} s, best of $SAT_REPEATS; CPU per request is the"
   echo "serving process's user + system time over the run divided by the requests (least of the runs). Fixed rate: spillway-loadgen,"
   echo "$RATE req/s for ${RATE_SECONDS} s over $RATE_CONNECTIONS connections, latency from each request's scheduled send time;"
-  echo "$SAT_REPEATS runs, interleaved, the one with the lowest p50 shown. Load average at start / end: $LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "$RATE_REPEATS runs each, direct / nginx / spillway back to back in every run. Load average at start / end: $LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "| metric | direct (mock) | nginx | spillway | spillway / nginx |"
   echo "|---|---:|---:|---:|---:|"
@@ -347,17 +356,15 @@ report() {
          "**$(ratio "${R["sat:spillway:$k"]}" "${R["sat:nginx:$k"]}")** |"
     echo "| $k: CPU µs per request at saturation | ${R["cpu:direct:$k"]} | ${R["cpu:nginx:$k"]} | ${R["cpu:spillway:$k"]} |" \
          "$(ratio "${R["cpu:spillway:$k"]}" "${R["cpu:nginx:$k"]}") |"
-    echo "| $k: p50 / p99 at $RATE req/s (µs) | $(us "${R["p50:direct:$k"]}") / $(us "${R["p99:direct:$k"]}") |" \
-         "$(us "${R["p50:nginx:$k"]}") / $(us "${R["p99:nginx:$k"]}") |" \
-         "$(us "${R["p50:spillway:$k"]}") / $(us "${R["p99:spillway:$k"]}") | |"
-    echo "| $k: p50 of each run (µs) | ${R["p50_runs:direct:$k"]} | ${R["p50_runs:nginx:$k"]} | ${R["p50_runs:spillway:$k"]} | |"
-    local an as
-    an=$(( ${R["p50:nginx:$k"]} - ${R["p50:direct:$k"]} ))
-    as=$(( ${R["p50:spillway:$k"]} - ${R["p50:direct:$k"]} ))
-    echo "| $k: added p50 vs direct (µs) | | $an | $as | **$(ratio "$as" "$an")** |"
+    echo "| $k: median p50 / p99 at $RATE req/s (µs) | $(median ${R["p50:direct:$k"]}) / $(median ${R["p99:direct:$k"]}) |" \
+         "$(median ${R["p50:nginx:$k"]}) / $(median ${R["p99:nginx:$k"]}) |" \
+         "$(median ${R["p50:spillway:$k"]}) / $(median ${R["p99:spillway:$k"]}) | |"
+    echo "| $k: p50 of each run (µs) | ${R["p50:direct:$k"]# } | ${R["p50:nginx:$k"]# } | ${R["p50:spillway:$k"]# } | |"
+    echo "| $k: added p50 vs direct, median of the runs (µs) | | $(median ${R["added:nginx:$k"]}) |" \
+         "$(median ${R["added:spillway:$k"]}) | **$(ratio "$(median ${R["added:spillway:$k"]})" "$(median ${R["added:nginx:$k"]})")** |"
     if [[ $k == stream ]]; then
-      echo "| stream: time to first byte p50 (µs) | $(us "${R["ttfb50:direct:$k"]}") | $(us "${R["ttfb50:nginx:$k"]}") |" \
-           "$(us "${R["ttfb50:spillway:$k"]}") | |"
+      echo "| stream: time to first byte, median p50 (µs) | $(median ${R["ttfb50:direct:$k"]}) | $(median ${R["ttfb50:nginx:$k"]}) |" \
+           "$(median ${R["ttfb50:spillway:$k"]}) | |"
     fi
   done
   echo "| RSS after the runs above (MiB) | | $(mib "$RSS_LOAD_NGINX") | $(mib "$RSS_LOAD_SPILLWAY") | $(ratio "$RSS_LOAD_SPILLWAY" "$RSS_LOAD_NGINX") |"
@@ -376,8 +383,8 @@ report() {
   echo
   echo "- throughput >= 0.8x nginx: json $(ratio "${R["sat:spillway:json"]}" "${R["sat:nginx:json"]}")x," \
        "stream $(ratio "${R["sat:spillway:stream"]}" "${R["sat:nginx:stream"]}")x"
-  echo "- added p50 <= 1.5x nginx's: json $(ratio $(( ${R["p50:spillway:json"]} - ${R["p50:direct:json"]} )) $(( ${R["p50:nginx:json"]} - ${R["p50:direct:json"]} )))x," \
-       "stream $(ratio $(( ${R["p50:spillway:stream"]} - ${R["p50:direct:stream"]} )) $(( ${R["p50:nginx:stream"]} - ${R["p50:direct:stream"]} )))x"
+  echo "- added p50 <= 1.5x nginx's: json $(ratio "$(median ${R["added:spillway:json"]})" "$(median ${R["added:nginx:json"]})")x," \
+       "stream $(ratio "$(median ${R["added:spillway:stream"]})" "$(median ${R["added:nginx:stream"]})")x"
   echo "- RSS < 40 MB after $COUNT_OK requests: $(mib "$RSS_COUNT") MiB"
   echo "- $HOLD_WANTED idle streams in < 500 MB: $(mib "${R["hold_rss:spillway"]}") MiB holding ${R["hold_n:spillway"]} (projected $projected MiB at $HOLD_WANTED)"
   for k in "${!R[@]}"; do
