@@ -54,6 +54,23 @@ void copy_response_headers(const http::fields& from, Response& to, const config:
   to.set("x-spillway-upstream", u.name);
 }
 
+// The response header as bytes, so it can share a write with the first body piece.
+std::string header_text(http::response<http::empty_body>& res) {
+  http::response_serializer<http::empty_body> sr{res};
+  sr.split(true);
+  std::string out;
+  boost::system::error_code ec;
+  while (!ec && !sr.is_header_done()) {
+    sr.next(ec, [&](boost::system::error_code&, const auto& buffers) {
+      for (auto b : beast::buffers_range_ref(buffers)) {
+        out.append(static_cast<const char*>(b.data()), b.size());
+      }
+      sr.consume(beast::buffer_bytes(buffers));
+    });
+  }
+  return out;
+}
+
 // Writes the whole response when it is small and complete, else relays it as a chunked stream.
 asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect dialect, const config::Upstream& u,
                             std::size_t max_whole_body) {
@@ -95,37 +112,51 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
   }
   res.keep_alive(client.keep_alive && chunked);
   res.chunked(chunked);
-  http::response_serializer<http::empty_body> sr{res};
-  client.watch.arm(write_timeout);
-  auto [hec, hn] = co_await http::async_write_header(stream, sr, use_tuple);
-  client.watch.check(hec);
-  if (hec) {
-    co_return false;
-  }
-
-  // `last`: the body ends with this piece; its chunk and the terminating chunk go out in one
-  // write, not two.
-  auto write_piece = [&](std::string_view piece, bool last) -> asio::awaitable<bool> {
+  // `head`: the response header, when it has not been sent yet. `last`: the body ends with
+  // this piece. Whatever is ready goes out in one write.
+  auto write_piece = [&](std::string_view head, std::string_view piece, bool last) -> asio::awaitable<bool> {
     client.watch.arm(write_timeout);
+    const auto h = asio::buffer(head);
     boost::system::error_code ec;
     if (!chunked) {
-      std::tie(ec, std::ignore) = co_await asio::async_write(stream, asio::buffer(piece), use_tuple);
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream, std::array{h, asio::buffer(piece)}, use_tuple);
+    } else if (piece.empty()) {
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream, h, use_tuple);
     } else if (last) {
       std::tie(ec, std::ignore) = co_await asio::async_write(
-          stream, beast::buffers_cat(http::make_chunk(asio::buffer(piece)), http::make_chunk_last()), use_tuple);
+          stream, beast::buffers_cat(h, http::make_chunk(asio::buffer(piece)), http::make_chunk_last()), use_tuple);
     } else {
       std::tie(ec, std::ignore) =
-          co_await asio::async_write(stream, http::make_chunk(asio::buffer(piece)), use_tuple);
+          co_await asio::async_write(stream, beast::buffers_cat(h, http::make_chunk(asio::buffer(piece))), use_tuple);
     }
     client.watch.check(ec);
     co_return !ec;
   };
 
+  // The upstream often sends its headers and first event together; so does the gateway.
   std::string piece;
+  if (x.has_buffered_body() && !co_await x.read_some(piece) && x.error()) {
+    x.finish();
+    co_return co_await respond_error(client, dialect, *x.error());  // nothing was sent yet
+  }
+  {
+    const bool last = !piece.empty() && x.body_done();
+    if (!piece.empty()) {
+      bump(c.stream_events_relayed);
+    }
+    if (!co_await write_piece(header_text(res), piece, last)) {
+      co_return false;
+    }
+    if (last) {
+      x.finish();
+      co_return chunked && client.keep_alive;
+    }
+  }
+
   while (co_await x.read_some(piece)) {
     bump(c.stream_events_relayed);
     const bool last = x.body_done();
-    if (!co_await write_piece(piece, last)) {
+    if (!co_await write_piece({}, piece, last)) {
       co_return false;  // the client went away; dropping the exchange closes the upstream side
     }
     if (last) {
@@ -138,7 +169,7 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
     // client's SDK raises, never a silent truncation that looks like success.
     bump(c.streams_broken);
     if (x.is_event_stream()) {
-      co_await write_piece(dialect::error_event(dialect, *x.error()), false);
+      co_await write_piece({}, dialect::error_event(dialect, *x.error()), false);
     }
     x.finish();
     co_return false;

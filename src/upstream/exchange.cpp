@@ -108,6 +108,25 @@ asio::awaitable<std::optional<ApiError>> Exchange::try_once(Request& request, bo
   co_return std::nullopt;
 }
 
+// Parses what is already buffered into the body piece: no I/O. False on a malformed reply.
+bool Exchange::parse_buffered() {
+  auto& body = parser_->get().body();
+  while (!parser_->is_done() && body.size > 0 && conn_->buffer.size() > 0) {
+    boost::system::error_code ec;
+    const auto used = parser_->put(conn_->buffer.data(), ec);
+    conn_->buffer.consume(used);
+    if (ec && ec != http::error::need_buffer && ec != http::error::need_more) {
+      error_ = io_error(ec, "reading the response");
+      conn_.reset();
+      return false;
+    }
+    if (used == 0 || ec) {
+      break;
+    }
+  }
+  return true;
+}
+
 asio::awaitable<bool> Exchange::read_some(std::string& out) {
   out.clear();
   while (!parser_->is_done()) {
@@ -123,20 +142,26 @@ asio::awaitable<bool> Exchange::read_some(std::string& out) {
       conn_.reset();
       co_return false;
     }
-    // Upstreams write each event on its own, and several often arrive in one read. Parsing
-    // all that is buffered now hands them to the client in one write instead of one
-    // write (and one scheduler pass) per event.
-    while (!parser_->is_done() && body.size > 0 && conn_->buffer.size() > 0) {
-      boost::system::error_code pec;
-      const auto used = parser_->put(conn_->buffer.data(), pec);
-      conn_->buffer.consume(used);
-      if (pec && pec != http::error::need_buffer && pec != http::error::need_more) {
-        error_ = io_error(pec, "reading the response");
-        conn_.reset();
-        co_return false;
-      }
-      if (used == 0 || pec) {
+    // Upstreams write each event on its own. Taking every event that has already arrived
+    // (buffered, or waiting in the socket) hands them to the client in one write instead of
+    // one write and one wake-up per event.
+    if (!parse_buffered()) {
+      co_return false;
+    }
+    const bool events = is_event_stream();
+    for (int i = 0; events && i < 4 && !conn_->tls() && !parser_->is_done() && body.size > 0; ++i) {
+      boost::system::error_code aec;
+      const auto waiting = conn_->tcp().available(aec);
+      if (aec || waiting == 0) {
         break;
+      }
+      const auto got = conn_->tcp().read_some(conn_->buffer.prepare(std::min<std::size_t>(waiting, 64 * 1024)), aec);
+      if (aec) {
+        break;  // the next asynchronous read reports it
+      }
+      conn_->buffer.commit(got);
+      if (!parse_buffered()) {
+        co_return false;
       }
     }
     const auto got = conn_->pieces.size() - body.size;

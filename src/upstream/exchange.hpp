@@ -45,9 +45,13 @@ class Exchange {
   // Returns the connection to the pool if the body was read to its end and keep-alive holds.
   void finish();
 
+  // Body bytes arrived with the headers: read_some will return them without waiting.
+  bool has_buffered_body() const { return conn_ && conn_->buffer.size() > 0 && !parser_->is_done(); }
+
  private:
   asio::awaitable<std::optional<ApiError>> try_once(Request& request, bool& reused, bool& sent_nothing_back);
   Clock::time_point arm(std::chrono::milliseconds phase_timeout);  // returns the deadline it set
+  bool parse_buffered();
   ApiError io_error(const boost::system::error_code& ec, std::string_view what) const;
 
   Pool& pool_;
