@@ -1,8 +1,9 @@
-// `timeouts.total_ms` bounds a whole exchange even while the upstream keeps sending: a slow
-// stream is cut with an error event in the client's dialect, never left to run on.
+// Timeouts that the other suites do not reach: `connect_ms` (which covers the TLS handshake)
+// and `total_ms`, which bounds a whole exchange even while the upstream keeps sending.
+import { createServer } from 'node:net';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sseEvents } from './lib/harness.mjs';
+import { http, sseEvents } from './lib/harness.mjs';
 import {
   bodyFor, dialectHeaders, endpointFor, metrics, rawPost, rawRequest, startGateway, startMock, upstreamFor,
 } from './lib/gateway.mjs';
@@ -37,3 +38,24 @@ for (const dialect of ['anthropic', 'openai']) {
     assert.equal(m.spillway_streams_broken_total, 1);
   });
 }
+
+test('an upstream that accepts but never completes the TLS handshake times out at connect_ms', async (t) => {
+  // Accepts TCP connections and never says a word: the handshake cannot finish.
+  const held = new Set();
+  const silent = createServer((socket) => { held.add(socket); });
+  await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const s of held) s.destroy();
+    return new Promise((resolve) => silent.close(resolve));
+  });
+  const { port } = silent.address();
+  const gw = await startGateway(t, {
+    upstreams: [{ name: 'mute', kind: 'openai', base_url: `https://127.0.0.1:${port}/v1`, timeouts: { connect_ms: 300 } }],
+  });
+  const res = await http(`${gw.url}/v1/chat/completions`, { body: { model: 'm', messages: [{ role: 'user', content: 'hi' }] } });
+  assert.equal(res.status, 504, res.text);
+  assert.match(res.json().error.message, /mute/);
+  assert.ok(held.size >= 1, 'the gateway did reach the upstream');
+  const m = await metrics(gw.url);
+  assert.equal(m.spillway_upstream_timeouts_total, 1);
+});
