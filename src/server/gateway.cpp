@@ -6,9 +6,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <iostream>
 #include <thread>
 
+#include "common/log.hpp"
 #include "server/worker.hpp"
 #include "upstream/connection.hpp"
 
@@ -27,7 +27,7 @@ void report_exception(std::exception_ptr e) {
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
-    std::cerr << "spillway: session failed: " << ex.what() << '\n';
+    log::error(std::string("session failed: ") + ex.what());
   }
 }
 

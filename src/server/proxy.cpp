@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 
+#include "common/log.hpp"
 #include "dialect/errors.hpp"
 #include "dialect/request_info.hpp"
 #include "metrics/counters.hpp"
@@ -168,6 +169,7 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
     // After the first byte the status is gone: end the stream with an error event the
     // client's SDK raises, never a silent truncation that looks like success.
     bump(c.streams_broken);
+    log::warn("stream cut after its first byte: " + x.error()->message);
     if (x.is_event_stream()) {
       co_await write_piece({}, dialect::error_event(dialect, *x.error()), false);
     }
@@ -193,6 +195,7 @@ asio::awaitable<bool> estimate_tokens(Client& client, const dialect::RequestInfo
 }
 
 void count_failure(const ApiError& e) {
+  log::warn(e.message);
   auto& c = metrics::counters();
   if (e.kind == ErrorKind::timeout) {
     bump(c.upstream_timeouts);
@@ -255,6 +258,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
       bump(c.upstream_error_statuses);
       last_error = make_error(status == 429 ? ErrorKind::rate_limit : ErrorKind::bad_gateway,
                               "upstream '" + u.name + "' answered " + std::to_string(status), ErrorSource::upstream);
+      log::warn(last_error->message + "; trying the next candidate");
       continue;
     }
     co_return co_await relay(client, x, dialect, u, worker.shared.config.limits.max_upstream_response_bytes);

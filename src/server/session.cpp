@@ -39,6 +39,20 @@ asio::awaitable<bool> handle_models(Client& client, Worker& worker, Dialect dial
   co_return co_await respond(client, http::status::ok, "application/json", dialect::models_body(dialect, entries));
 }
 
+// GET /v1/models/{id}: one model the gateway exposes, or 404 in the caller's dialect.
+asio::awaitable<bool> handle_model(Client& client, Worker& worker, Dialect dialect, std::string_view id) {
+  for (const auto& m : worker.shared.router.exposed_models()) {
+    if (m.id == id) {
+      co_return co_await respond(client, http::status::ok, "application/json",
+                                 dialect::model_body(dialect, {m.id, m.upstream}));
+    }
+  }
+  co_return co_await respond_error(
+      client, dialect,
+      make_error(ErrorKind::not_found, "model '" + std::string(id) + "' is not served by this gateway",
+                 ErrorSource::client));
+}
+
 asio::awaitable<bool> handle_ready(Client& client, Worker& worker) {
   boost::json::array names;
   for (const auto& u : worker.shared.config.upstreams) {
@@ -87,6 +101,9 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
   }
   if (is_models && method == http::verb::get) {
     co_return co_await handle_models(client, worker, dialect);
+  }
+  if (path.starts_with("/v1/models/") && path.size() > 11 && method == http::verb::get) {
+    co_return co_await handle_model(client, worker, dialect, path.substr(11));
   }
   if (is_messages || is_count || is_chat || is_models) {
     auto e = make_error(ErrorKind::invalid_request,

@@ -162,6 +162,13 @@ describe('Anthropic SDK through the gateway', () => {
     assert.deepEqual(ids.sort(), ['claude-sonnet-4-5', 'fast']);
   });
 
+  test('models.retrieve: a served model, and NotFoundError for another', async () => {
+    const m = await client.models.retrieve('fast');
+    assert.equal(m.id, 'fast');
+    assert.equal(m.type, 'model');
+    await assert.rejects(client.models.retrieve('no-such-model'), Anthropic.NotFoundError);
+  });
+
   test('an unknown model raises Anthropic.NotFoundError', async () => {
     await assert.rejects(
       client.messages.create({ model: 'gpt-nope', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),

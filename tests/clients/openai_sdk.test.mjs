@@ -160,6 +160,13 @@ describe('OpenAI SDK through the gateway', () => {
     assert.deepEqual(ids.sort(), ['coder', 'gpt-local-1']);
   });
 
+  test('models.retrieve: a served model, and NotFoundError for another', async () => {
+    const m = await client.models.retrieve('coder');
+    assert.equal(m.id, 'coder');
+    assert.equal(m.object, 'model');
+    await assert.rejects(client.models.retrieve('no-such-model'), OpenAI.NotFoundError);
+  });
+
   test('an unknown model raises OpenAI.NotFoundError', async () => {
     await assert.rejects(
       client.chat.completions.create({ model: 'claude-nope', messages: [{ role: 'user', content: 'x' }] }),
