@@ -171,7 +171,8 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
     bump(c.streams_broken);
     log::warn("stream cut after its first byte: " + x.error()->message);
     if (x.is_event_stream()) {
-      co_await write_piece({}, dialect::error_event(dialect, *x.error()), false);
+      const auto event = dialect::error_event(dialect, *x.error());
+      co_await write_piece({}, event, false);
     }
     x.finish();
     co_return false;

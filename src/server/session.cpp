@@ -43,8 +43,10 @@ asio::awaitable<bool> handle_models(Client& client, Worker& worker, Dialect dial
 asio::awaitable<bool> handle_model(Client& client, Worker& worker, Dialect dialect, std::string_view id) {
   for (const auto& m : worker.shared.router.exposed_models()) {
     if (m.id == id) {
-      co_return co_await respond(client, http::status::ok, "application/json",
-                                 dialect::model_body(dialect, {m.id, m.upstream}));
+      // Built before the co_await: g++ 12 double-destroys aggregate temporaries that live
+      // across a suspension point.
+      auto body = dialect::model_body(dialect, dialect::ModelEntry{m.id, m.upstream});
+      co_return co_await respond(client, http::status::ok, "application/json", std::move(body));
     }
   }
   co_return co_await respond_error(
