@@ -71,6 +71,9 @@ struct Limits {
   milliseconds client_header_timeout{30'000};  // time to read a request's headers
   milliseconds client_body_timeout{120'000};   // time to read a request's body
   std::size_t max_upstream_response_bytes = 64u * 1024 * 1024;  // non-streaming replies
+  // On SIGTERM/SIGINT the gateway stops accepting, closes idle connections and lets requests
+  // in flight (streams included) finish for up to this long. A second signal stops at once.
+  milliseconds shutdown_grace{30'000};
 };
 
 struct Config {

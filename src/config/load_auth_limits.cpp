@@ -61,7 +61,7 @@ Auth read_auth(const YamlFile& file, const Field& field) {
 Limits read_limits(const YamlFile& file, const Field& field) {
   MapFields map(file, field,
                 {"max_body_bytes", "max_header_bytes", "max_upstream_response_bytes", "client_header_timeout_ms",
-                 "client_body_timeout_ms"});
+                 "client_body_timeout_ms", "shutdown_grace_ms"});
   Limits limits;
   if (auto f = map.get("max_body_bytes")) {
     limits.max_body_bytes = as_byte_size(file, *f);
@@ -78,6 +78,9 @@ Limits read_limits(const YamlFile& file, const Field& field) {
   }
   if (auto f = map.get("client_body_timeout_ms")) {
     limits.client_body_timeout = milliseconds(as_uint(file, *f, 1, kHourMs));
+  }
+  if (auto f = map.get("shutdown_grace_ms")) {
+    limits.shutdown_grace = milliseconds(as_uint(file, *f, 0, kHourMs));
   }
   return limits;
 }

@@ -65,6 +65,31 @@ Worker::Worker(Shared& s) : shared(s) {
   }
 }
 
+void Worker::begin_drain(std::chrono::milliseconds grace) {
+  draining = true;
+  grace_timer.emplace(ioc, grace);
+  grace_timer->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) {
+      ioc.stop();
+    }
+  });
+  if (acceptor) {
+    boost::system::error_code ignored;
+    acceptor->close(ignored);
+  }
+  watchdog.close_idle();
+  if (sessions == 0) {
+    ioc.stop();
+  }
+}
+
+void Worker::session_ended() {
+  --sessions;
+  if (draining && sessions == 0) {
+    ioc.stop();
+  }
+}
+
 struct Gateway::Impl {
   explicit Impl(config::Config c) : shared(std::move(c)) {
     int n = shared.config.threads > 0 ? shared.config.threads
@@ -110,11 +135,29 @@ std::string Gateway::bind() {
 
 void Gateway::run() {
   auto& workers = impl_->workers;
+  const auto grace = impl_->shared.config.limits.shutdown_grace;
+  // First signal: drain (each worker stops when its last connection closes, or when the grace
+  // period ends). Second signal: stop now.
   asio::signal_set signals(workers[0]->ioc, SIGINT, SIGTERM);
-  signals.async_wait([&workers](const boost::system::error_code&, int) {
+  auto stop_all = [&workers] {
     for (auto& w : workers) {
       w->ioc.stop();
     }
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) {
+      return;
+    }
+    log::info("draining: no new connections; requests in flight have " + std::to_string(grace.count()) +
+              " ms to finish");
+    for (auto& w : workers) {
+      asio::post(w->ioc, [&w = *w, grace] { w.begin_drain(grace); });
+    }
+    signals.async_wait([&stop_all](const boost::system::error_code& again, int) {
+      if (!again) {
+        stop_all();
+      }
+    });
   });
   for (auto& w : workers) {
     asio::co_spawn(w->ioc, accept_loop(*w), report_exception);

@@ -135,6 +135,11 @@ asio::awaitable<void> refuse(tcp::socket& socket, upstream::Watch& watch, Dialec
 }  // namespace
 
 asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
+  ++worker.sessions;
+  struct Ended {
+    Worker& w;
+    ~Ended() { w.session_ended(); }
+  } ended{worker};
   upstream::Watch watch(worker.watchdog, socket);
   beast::flat_buffer buffer;
   const auto& limits = worker.shared.config.limits;
@@ -146,7 +151,9 @@ asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
 
     // Also bounds how long an idle keep-alive connection is held.
     watch.arm(limits.client_header_timeout);
+    watch.set_idle(buffer.size() == 0);  // nothing of the next request read yet
     auto [hec, hn] = co_await http::async_read_header(socket, buffer, parser, use_tuple);
+    watch.set_idle(false);
     watch.check(hec);
     if (hec) {
       // Beast refuses a Content-Length over the limit while still reading the headers.
@@ -196,9 +203,9 @@ asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
     }
 
     ClientRequest req = parser.release();
-    Client client{socket, watch, req.version(), req.keep_alive()};
+    Client client{socket, watch, req.version(), req.keep_alive() && !worker.draining};
     const bool again = co_await dispatch(client, worker, req);
-    if (!again) {
+    if (!again || worker.draining) {
       break;
     }
   }

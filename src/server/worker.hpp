@@ -4,6 +4,7 @@
 // Pulls in Beast: include only from server/*.cpp.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <optional>
@@ -37,6 +38,14 @@ struct Worker {
   std::optional<tcp::acceptor> acceptor;
   upstream::Watchdog watchdog{ioc};   // deadlines of the client and upstream sockets
   std::vector<upstream::Pool> pools;  // by upstream index
+
+  // Graceful shutdown: once draining, no new connections are accepted and every connection
+  // closes after its current response; the worker stops when its last one is gone.
+  bool draining = false;
+  std::size_t sessions = 0;  // open client connections
+  std::optional<asio::steady_timer> grace_timer;
+  void begin_drain(std::chrono::milliseconds grace);  // on this worker's own thread
+  void session_ended();
 
   upstream::Pool& pool_for(const config::Upstream* u) {
     return pools[static_cast<std::size_t>(u - shared.config.upstreams.data())];

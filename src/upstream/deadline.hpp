@@ -33,6 +33,8 @@ class Watch {
   void arm(Clock::duration limit) { deadline_ = Clock::now() + limit; }
   void disarm() { deadline_ = Clock::time_point::max(); }
   bool timed_out() const { return timed_out_; }
+  // Idle: waiting for a client's next request, so closing it loses nothing (see close_idle).
+  void set_idle(bool idle) { idle_ = idle; }
 
   // Call when the operation completes: disarms, and turns the error of an operation the
   // watchdog cut off into beast::error::timeout.
@@ -51,6 +53,7 @@ class Watch {
   Watch* next_ = nullptr;
   Clock::time_point deadline_ = Clock::time_point::max();
   bool timed_out_ = false;
+  bool idle_ = false;
 };
 
 class Watchdog {
@@ -70,6 +73,17 @@ class Watchdog {
   }
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
+
+  // Closes every watched socket marked idle (a keep-alive connection between requests): used
+  // when the gateway drains before it exits.
+  void close_idle() {
+    for (Watch* w = head_; w != nullptr; w = w->next_) {
+      if (w->idle_) {
+        boost::system::error_code ignored;
+        w->socket_->close(ignored);
+      }
+    }
+  }
 
  private:
   friend class Watch;
