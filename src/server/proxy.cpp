@@ -12,6 +12,7 @@
 #include "metrics/counters.hpp"
 #include "server/header_policy.hpp"
 #include "server/respond.hpp"
+#include "server/translate.hpp"
 #include "upstream/exchange.hpp"
 
 namespace spillway::server {
@@ -225,26 +226,36 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
   const auto& chain = std::get<std::vector<route::Candidate>>(resolved);
 
   std::optional<ApiError> last_error;
-  std::vector<std::string> other_dialect;
   for (std::size_t i = 0; i < chain.size(); ++i) {
     const auto& cand = chain[i];
     const auto& u = *cand.upstream;
-    if (u.kind != dialect) {
-      if (count_tokens && i == 0) {
-        co_return co_await estimate_tokens(client, info);
+    const bool translating = u.kind != dialect;
+    if (translating && count_tokens) {
+      // An OpenAI-compatible server cannot count Anthropic tokens: a local estimate.
+      co_return co_await estimate_tokens(client, info);
+    }
+    std::optional<TranslatedRequest> translated;
+    if (translating) {
+      auto t = translate_request(dialect, u.kind, req.body(), cand.model);
+      if (auto* e = std::get_if<ApiError>(&t)) {
+        const auto error = *e;  // untranslatable: no other candidate would do better
+        co_return co_await respond_error(client, dialect, error);
       }
-      other_dialect.push_back(u.name);
-      continue;
+      translated = std::move(std::get<TranslatedRequest>(t));
     }
     if (last_error) {
       bump(c.failovers);
     }
     // The last candidate may take the client's body itself: no copy of a megabyte context.
     const bool last = i + 1 == chain.size();
-    std::string body = cand.model != info.model ? dialect::rewrite_model(req.body(), cand.model)
-                       : last                   ? std::move(req.body())
-                                                : std::string(req.body());
+    std::string body = translated                 ? std::move(translated->body)
+                       : cand.model != info.model ? dialect::rewrite_model(req.body(), cand.model)
+                       : last                     ? std::move(req.body())
+                                                  : std::string(req.body());
     auto up_req = build_upstream_request(req, u, count_tokens, std::move(body));
+    if (translating) {
+      adapt_headers(up_req, dialect, u.kind);
+    }
     upstream::Exchange x(worker.pool_for(&u), Clock::now() + u.timeouts.total);
     bump(c.upstream_attempts);
     if (auto err = co_await x.start(up_req)) {
@@ -262,22 +273,17 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
       log::warn(last_error->message + "; trying the next candidate");
       continue;
     }
-    co_return co_await relay(client, x, dialect, u, worker.shared.config.limits.max_upstream_response_bytes);
+    const auto max_whole = worker.shared.config.limits.max_upstream_response_bytes;
+    if (translated) {
+      co_return co_await relay_translated(client, x, dialect, u, info, *translated, max_whole);
+    }
+    co_return co_await relay(client, x, dialect, u, max_whole);
   }
 
-  if (last_error) {
-    co_return co_await respond_error(client, dialect, *last_error);
-  }
-  std::string names;
-  for (const auto& n : other_dialect) {
-    names += (names.empty() ? "'" : ", '") + n + "'";
-  }
-  co_return co_await respond_error(
-      client, dialect,
-      make_error(ErrorKind::invalid_request,
-                 "model '" + info.model + "' routes only to upstreams speaking another dialect (" + names +
-                     "); translation between dialects is not available in this build",
-                 ErrorSource::client));
+  // Every candidate failed before answering (a route always has at least one).
+  const auto error = last_error ? *last_error
+                                : make_error(ErrorKind::bad_gateway, "no upstream answered", ErrorSource::gateway);
+  co_return co_await respond_error(client, dialect, error);
 }
 
 }  // namespace spillway::server

@@ -13,9 +13,12 @@ constexpr std::chrono::seconds write_timeout{60};
 }
 
 asio::awaitable<bool> respond(Client& client, http::status status, std::string_view content_type,
-                              std::string body) {
+                              std::string body, std::string_view upstream) {
   http::response<http::string_body> res{status, client.version};
   res.set(http::field::content_type, content_type);
+  if (!upstream.empty()) {
+    res.set("x-spillway-upstream", upstream);
+  }
   res.keep_alive(client.keep_alive);
   res.body() = std::move(body);
   res.prepare_payload();

@@ -6,8 +6,9 @@
 namespace spillway::server {
 
 // A complete response with a body. Both return whether the connection may carry another request.
+// `upstream`: when the body came from an upstream, its name for the x-spillway-upstream header.
 asio::awaitable<bool> respond(Client& client, http::status status, std::string_view content_type,
-                              std::string body);
+                              std::string body, std::string_view upstream = {});
 
 // An error in the caller's dialect, with retry-after when the error carries one.
 asio::awaitable<bool> respond_error(Client& client, Dialect dialect, const ApiError& error);

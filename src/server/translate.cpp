@@ -1,0 +1,208 @@
+#include "server/translate.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json.hpp>
+
+#include "common/log.hpp"
+#include "dialect/stream_translate.hpp"
+#include "dialect/translate_request.hpp"
+#include "dialect/translate_response.hpp"
+#include "metrics/counters.hpp"
+#include "server/respond.hpp"
+
+namespace spillway::server {
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+namespace json = boost::json;
+
+bool flag(const json::value& v, std::initializer_list<std::string_view> path) {
+  const json::value* at = &v;
+  for (auto key : path) {
+    const auto* obj = at->if_object();
+    if (!obj || !(at = obj->if_contains(key))) {
+      return false;
+    }
+  }
+  if (const auto* s = at->if_string()) {
+    return !s->empty() && *s != "disabled";
+  }
+  return at->is_bool() ? at->as_bool() : !at->is_null();
+}
+
+// Reads the rest of a response body (bounded) into one string.
+asio::awaitable<std::optional<std::string>> read_whole(upstream::Exchange& x, std::size_t limit) {
+  std::string whole;
+  std::string piece;
+  while (co_await x.read_some(piece)) {
+    whole += piece;
+    if (whole.size() > limit) {
+      co_return std::nullopt;
+    }
+  }
+  if (x.error()) {
+    co_return std::nullopt;
+  }
+  co_return whole;
+}
+
+// One translator for either direction, fed upstream bytes, giving client bytes.
+class StreamTranslator {
+ public:
+  StreamTranslator(Dialect client, const dialect::RequestInfo& info, const TranslatedRequest& t) {
+    if (client == Dialect::anthropic) {
+      to_anthropic_.emplace(dialect::OpenAiToAnthropicStream::Options{info.model, t.thinking, info.input_token_estimate, {}});
+    } else {
+      to_openai_.emplace(dialect::AnthropicToOpenAiStream::Options{info.model, t.include_usage, true, {}, 0});
+    }
+  }
+  std::string feed(std::string_view bytes) { return to_anthropic_ ? to_anthropic_->feed(bytes) : to_openai_->feed(bytes); }
+  std::string finish() { return to_anthropic_ ? to_anthropic_->finish() : to_openai_->finish(); }
+  std::string fail(const ApiError& e) { return to_anthropic_ ? to_anthropic_->fail(e) : to_openai_->fail(e); }
+
+ private:
+  std::optional<dialect::OpenAiToAnthropicStream> to_anthropic_;
+  std::optional<dialect::AnthropicToOpenAiStream> to_openai_;
+};
+
+}  // namespace
+
+std::variant<TranslatedRequest, ApiError> translate_request(Dialect client, Dialect upstream, std::string_view body,
+                                                             std::string_view upstream_model) {
+  boost::system::error_code ec;
+  auto value = json::parse(body, ec);
+  if (ec) {  // parse_request accepted it already; kept for safety
+    return make_error(ErrorKind::invalid_request, "request body is not valid JSON", ErrorSource::client);
+  }
+  auto core = client == Dialect::anthropic ? dialect::parse_anthropic_request(value) : dialect::parse_openai_request(value);
+  if (auto* e = std::get_if<ApiError>(&core)) {
+    return *e;
+  }
+  const auto& request = std::get<dialect::core::Request>(core);
+  TranslatedRequest out;
+  out.body = upstream == Dialect::openai ? dialect::emit_openai_request(request, upstream_model)
+                                         : dialect::emit_anthropic_request(request, upstream_model);
+  out.include_usage = flag(value, {"stream_options", "include_usage"});
+  out.thinking = flag(value, {"thinking", "type"});
+  return out;
+}
+
+void adapt_headers(upstream::Request& request, Dialect client, Dialect upstream) {
+  if (upstream == Dialect::openai) {
+    request.erase("anthropic-version");
+    request.erase("anthropic-beta");
+  } else if (request.find("anthropic-version") == request.end()) {
+    request.set("anthropic-version", "2023-06-01");
+  }
+}
+
+asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Dialect client_dialect,
+                                       const config::Upstream& u, const dialect::RequestInfo& info,
+                                       const TranslatedRequest& translated, std::size_t max_whole_body) {
+  const auto status = x.status();
+  const Dialect upstream_dialect = u.kind;
+
+  if (status != 200) {
+    // An upstream error reaches the client in the client's dialect, the upstream's message kept.
+    auto body = co_await read_whole(x, max_whole_body);
+    x.finish();
+    auto out_status = static_cast<http::status>(status);
+    if (client_dialect == Dialect::anthropic && status == 503) {
+      out_status = static_cast<http::status>(529);  // Anthropic's overloaded
+    }
+    auto text = dialect::translate_error_body(upstream_dialect, client_dialect, static_cast<int>(status),
+                                              body ? *body : std::string{});
+    co_return co_await respond(client, out_status, "application/json", std::move(text), u.name);
+  }
+
+  if (!x.is_event_stream()) {
+    auto body = co_await read_whole(x, max_whole_body);
+    x.finish();
+    if (!body) {
+      co_return co_await respond_error(
+          client, client_dialect,
+          x.error() ? *x.error()
+                    : make_error(ErrorKind::bad_gateway, "upstream '" + u.name + "' sent a reply over the size limit",
+                                 ErrorSource::upstream));
+    }
+    boost::system::error_code ec;
+    auto value = json::parse(*body, ec);
+    if (ec) {
+      co_return co_await respond_error(
+          client, client_dialect,
+          make_error(ErrorKind::bad_gateway, "upstream '" + u.name + "' sent a reply that is not JSON", ErrorSource::upstream));
+    }
+    auto core = upstream_dialect == Dialect::openai ? dialect::parse_openai_response(value)
+                                                    : dialect::parse_anthropic_response(value);
+    if (auto* e = std::get_if<ApiError>(&core)) {
+      const auto error = *e;
+      co_return co_await respond_error(client, client_dialect, error);
+    }
+    auto& response = std::get<dialect::core::Response>(core);
+    if (client_dialect == Dialect::anthropic && !translated.thinking) {
+      std::erase_if(response.content, [](const auto& b) { return b.type == dialect::core::BlockType::thinking; });
+    }
+    auto out = client_dialect == Dialect::anthropic ? dialect::emit_anthropic_response(response, info.model)
+                                                     : dialect::emit_openai_response(response, info.model);
+    co_return co_await respond(client, http::status::ok, "application/json", std::move(out), u.name);
+  }
+
+  // A stream: translated event by event as it arrives.
+  metrics::bump(metrics::counters().streams_relayed);
+  metrics::count_response(200);
+  http::response<http::empty_body> res{http::status::ok, 11};
+  res.set(http::field::content_type, "text/event-stream");
+  res.set(http::field::cache_control, "no-cache");
+  res.set("x-accel-buffering", "no");
+  res.set("x-spillway-upstream", u.name);
+  res.keep_alive(client.keep_alive);
+  res.chunked(true);
+  http::response_serializer<http::empty_body> sr{res};
+  const auto write_timeout = u.timeouts.between_events;
+  client.watch.arm(write_timeout);
+  auto [hec, hn] = co_await http::async_write_header(client.stream, sr, use_tuple);
+  client.watch.check(hec);
+  if (hec) {
+    co_return false;
+  }
+  auto write = [&](const std::string& bytes) -> asio::awaitable<bool> {
+    if (bytes.empty()) {
+      co_return true;
+    }
+    client.watch.arm(write_timeout);
+    auto [ec, n] = co_await asio::async_write(client.stream, http::make_chunk(asio::buffer(bytes)), use_tuple);
+    client.watch.check(ec);
+    co_return !ec;
+  };
+
+  StreamTranslator translator(client_dialect, info, translated);
+  std::string piece;
+  while (co_await x.read_some(piece)) {
+    const auto out = translator.feed(piece);
+    if (!co_await write(out)) {
+      co_return false;
+    }
+  }
+  if (x.error()) {
+    metrics::bump(metrics::counters().streams_broken);
+    log::warn("stream cut after its first byte: " + x.error()->message);
+    const auto out = translator.fail(*x.error());
+    co_await write(out);
+    x.finish();
+    co_return false;
+  }
+  x.finish();
+  const auto tail = translator.finish();
+  if (!co_await write(tail)) {
+    co_return false;
+  }
+  client.watch.arm(write_timeout);
+  auto [ec, n] = co_await asio::async_write(client.stream, http::make_chunk_last(), use_tuple);
+  client.watch.check(ec);
+  co_return !ec && client.keep_alive;
+}
+
+}  // namespace spillway::server

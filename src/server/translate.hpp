@@ -1,0 +1,30 @@
+#pragma once
+// Cross-dialect exchanges: the client speaks one dialect, the route's upstream the other.
+// The request body goes through dialect/'s core form; the response (whole, streamed or an
+// error) is translated back before the client sees it. Internal to server/.
+#include <variant>
+
+#include "dialect/request_info.hpp"
+#include "server/worker.hpp"
+#include "upstream/exchange.hpp"
+
+namespace spillway::server {
+
+struct TranslatedRequest {
+  std::string body;           // in the upstream's dialect
+  bool include_usage = false; // OpenAI client asked for a usage chunk
+  bool thinking = false;      // Anthropic client asked for thinking blocks
+};
+
+std::variant<TranslatedRequest, ApiError> translate_request(Dialect client, Dialect upstream, std::string_view body,
+                                                             std::string_view upstream_model);
+
+// Sets the headers a translated request needs and removes those only the client's dialect
+// understands (anthropic-beta means nothing to an OpenAI-compatible server, which may reject it).
+void adapt_headers(upstream::Request& request, Dialect client, Dialect upstream);
+
+asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Dialect client_dialect,
+                                       const config::Upstream& u, const dialect::RequestInfo& info,
+                                       const TranslatedRequest& translated, std::size_t max_whole_body);
+
+}  // namespace spillway::server
