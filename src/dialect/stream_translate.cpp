@@ -17,8 +17,10 @@ namespace {
 
 std::string random_hex(std::size_t n) {
   static constexpr char digits[] = "0123456789abcdef";
-  std::random_device rd;
-  std::mt19937_64 gen((static_cast<std::uint64_t>(rd()) << 32) ^ rd());
+  // Seeded once per thread: a random_device and a fresh engine per stream cost more than
+  // translating the whole stream.
+  thread_local std::mt19937_64 gen{(static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
+                                   std::random_device{}()};
   std::string s(n, '0');
   for (char& c : s) {
     c = digits[gen() & 0xf];

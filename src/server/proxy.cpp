@@ -56,23 +56,6 @@ void copy_response_headers(const http::fields& from, Response& to, const config:
   to.set("x-spillway-upstream", u.name);
 }
 
-// The response header as bytes, so it can share a write with the first body piece.
-std::string header_text(http::response<http::empty_body>& res) {
-  http::response_serializer<http::empty_body> sr{res};
-  sr.split(true);
-  std::string out;
-  boost::system::error_code ec;
-  while (!ec && !sr.is_header_done()) {
-    sr.next(ec, [&](boost::system::error_code&, const auto& buffers) {
-      for (auto b : beast::buffers_range_ref(buffers)) {
-        out.append(static_cast<const char*>(b.data()), b.size());
-      }
-      sr.consume(beast::buffer_bytes(buffers));
-    });
-  }
-  return out;
-}
-
 // Writes the whole response when it is small and complete, else relays it as a chunked stream.
 asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect dialect, const config::Upstream& u,
                             std::size_t max_whole_body) {

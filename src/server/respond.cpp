@@ -29,6 +29,22 @@ asio::awaitable<bool> respond(Client& client, http::status status, std::string_v
   co_return !ec && client.keep_alive;
 }
 
+std::string header_text(http::response<http::empty_body>& res) {
+  http::response_serializer<http::empty_body> sr{res};
+  sr.split(true);
+  std::string out;
+  boost::system::error_code ec;
+  while (!ec && !sr.is_header_done()) {
+    sr.next(ec, [&](boost::system::error_code&, const auto& buffers) {
+      for (auto b : beast::buffers_range_ref(buffers)) {
+        out.append(static_cast<const char*>(b.data()), b.size());
+      }
+      sr.consume(beast::buffer_bytes(buffers));
+    });
+  }
+  return out;
+}
+
 asio::awaitable<bool> respond_error(Client& client, Dialect dialect, const ApiError& error) {
   http::response<http::string_body> res{static_cast<http::status>(error.status), client.version};
   res.set(http::field::content_type, "application/json");

@@ -10,6 +10,9 @@ namespace spillway::server {
 asio::awaitable<bool> respond(Client& client, http::status status, std::string_view content_type,
                               std::string body, std::string_view upstream = {});
 
+// The header of a streamed response as bytes, so it can share a write with the first body piece.
+std::string header_text(http::response<http::empty_body>& res);
+
 // An error in the caller's dialect, with retry-after when the error carries one.
 asio::awaitable<bool> respond_error(Client& client, Dialect dialect, const ApiError& error);
 

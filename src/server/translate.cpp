@@ -160,29 +160,42 @@ asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Di
   res.set("x-spillway-upstream", u.name);
   res.keep_alive(client.keep_alive);
   res.chunked(true);
-  http::response_serializer<http::empty_body> sr{res};
   const auto write_timeout = u.timeouts.between_events;
-  client.watch.arm(write_timeout);
-  auto [hec, hn] = co_await http::async_write_header(client.stream, sr, use_tuple);
-  client.watch.check(hec);
-  if (hec) {
-    co_return false;
-  }
-  auto write = [&](const std::string& bytes) -> asio::awaitable<bool> {
-    if (bytes.empty()) {
+  // The header goes out with the first translated events, the last events with the
+  // terminating chunk: as few writes as the relay of a same-dialect stream.
+  std::string head = header_text(res);
+  auto write = [&](const std::string& bytes, bool last) -> asio::awaitable<bool> {
+    if (bytes.empty() && head.empty() && !last) {
       co_return true;
     }
     client.watch.arm(write_timeout);
-    auto [ec, n] = co_await asio::async_write(client.stream, http::make_chunk(asio::buffer(bytes)), use_tuple);
+    const auto h = asio::buffer(head);
+    boost::system::error_code ec;
+    if (bytes.empty()) {
+      std::tie(ec, std::ignore) =
+          last ? co_await asio::async_write(client.stream, beast::buffers_cat(h, http::make_chunk_last()), use_tuple)
+               : co_await asio::async_write(client.stream, h, use_tuple);
+    } else if (last) {
+      std::tie(ec, std::ignore) = co_await asio::async_write(
+          client.stream, beast::buffers_cat(h, http::make_chunk(asio::buffer(bytes)), http::make_chunk_last()),
+          use_tuple);
+    } else {
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(client.stream, beast::buffers_cat(h, http::make_chunk(asio::buffer(bytes))), use_tuple);
+    }
     client.watch.check(ec);
+    head.clear();
     co_return !ec;
   };
 
   StreamTranslator translator(client_dialect, info, translated);
   std::string piece;
   while (co_await x.read_some(piece)) {
+    if (x.body_done()) {
+      break;  // the last piece goes out below, with the translator's tail
+    }
     const auto out = translator.feed(piece);
-    if (!co_await write(out)) {
+    if (!co_await write(out, false)) {
       co_return false;
     }
   }
@@ -190,19 +203,14 @@ asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Di
     metrics::bump(metrics::counters().streams_broken);
     log::warn("stream cut after its first byte: " + x.error()->message);
     const auto out = translator.fail(*x.error());
-    co_await write(out);
+    co_await write(out, false);
     x.finish();
     co_return false;
   }
   x.finish();
-  const auto tail = translator.finish();
-  if (!co_await write(tail)) {
-    co_return false;
-  }
-  client.watch.arm(write_timeout);
-  auto [ec, n] = co_await asio::async_write(client.stream, http::make_chunk_last(), use_tuple);
-  client.watch.check(ec);
-  co_return !ec && client.keep_alive;
+  auto tail = translator.feed(piece);
+  tail += translator.finish();
+  co_return co_await write(tail, true) && client.keep_alive;
 }
 
 }  // namespace spillway::server
