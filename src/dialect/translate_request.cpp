@@ -7,6 +7,8 @@
 #include <boost/json/serialize.hpp>
 #include <utility>
 
+#include "dialect/json_fields.hpp"
+
 namespace spillway::dialect {
 namespace {
 
@@ -23,13 +25,6 @@ constexpr std::int64_t default_max_tokens = 4096;
 
 ApiError bad(std::string message) {
   return make_error(ErrorKind::invalid_request, std::move(message), ErrorSource::client);
-}
-
-std::string str_of(const json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key); v && v->is_string()) {
-    return std::string(v->get_string());
-  }
-  return {};
 }
 
 std::optional<double> number_of(const json::object& o, std::string_view key) {
@@ -294,19 +289,6 @@ std::variant<std::vector<Block>, ApiError> openai_user_content(const json::value
     }
   }
   return out;
-}
-
-json::value parse_arguments(const json::value* args) {
-  if (args && args->is_string()) {
-    boost::system::error_code ec;
-    json::value v = json::parse(args->get_string(), ec);
-    if (!ec && v.is_object()) {
-      return v;
-    }
-  } else if (args && args->is_object()) {
-    return *args;
-  }
-  return json::object();
 }
 
 std::optional<ApiError> openai_message(const json::object& m, core::Request& req) {

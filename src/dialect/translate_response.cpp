@@ -9,6 +9,7 @@
 #include <random>
 
 #include "dialect/errors.hpp"
+#include "dialect/json_fields.hpp"
 
 namespace spillway::dialect {
 namespace {
@@ -20,13 +21,6 @@ using core::StopReason;
 
 ApiError bad_upstream(std::string message) {
   return make_error(ErrorKind::bad_gateway, std::move(message), ErrorSource::upstream);
-}
-
-std::string str_of(const json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key); v && v->is_string()) {
-    return std::string(v->get_string());
-  }
-  return {};
 }
 
 std::int64_t int_of(const json::object* o, std::string_view key) {
@@ -65,19 +59,6 @@ bool valid_tool_id(std::string_view id) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
            c == '-';
   });
-}
-
-json::value parse_arguments(const json::value* args) {
-  if (args && args->is_string()) {
-    boost::system::error_code ec;
-    json::value v = json::parse(args->get_string(), ec);
-    if (!ec && v.is_object()) {
-      return v;
-    }
-  } else if (args && args->is_object()) {
-    return *args;
-  }
-  return json::object();
 }
 
 std::string_view anthropic_stop(StopReason r) {

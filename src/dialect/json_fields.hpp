@@ -1,0 +1,16 @@
+#pragma once
+// Small readers for JSON fields, shared by the translators (dialect/ internal).
+#include <boost/json/value.hpp>
+#include <string>
+#include <string_view>
+
+namespace spillway::dialect {
+
+// o[key] as a string, "" when absent or not a string.
+std::string str_of(const boost::json::object& o, std::string_view key);
+
+// Tool-call arguments as an object: a JSON string is parsed, an object taken as is; anything
+// else (absent, empty, malformed, not an object) becomes {} (translation rule 3.2).
+boost::json::value parse_arguments(const boost::json::value* args);
+
+}  // namespace spillway::dialect
