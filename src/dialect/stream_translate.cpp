@@ -28,6 +28,28 @@ std::string random_hex(std::size_t n) {
   return s;
 }
 
+// Both translators take upstream bytes the same way: parse them into SSE events, hand each on
+// until the stream is done, and end with an error when an event overflowed the parser.
+template <class OnEvent, class OnError>
+std::string translate_events(SseParser& parser, const bool& done, std::string_view bytes, OnEvent on_event,
+                             OnError on_error) {
+  std::string out;
+  if (done) {
+    return out;
+  }
+  for (const SseEvent& event : parser.feed(bytes)) {
+    if (done) {
+      break;
+    }
+    on_event(event, out);
+  }
+  if (!done && parser.overflowed()) {
+    on_error(make_error(ErrorKind::bad_gateway, "upstream sent an oversized stream event", ErrorSource::upstream),
+             out);
+  }
+  return out;
+}
+
 std::string_view str_field(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   if (v != nullptr && v->is_string()) {
@@ -129,22 +151,9 @@ void OpenAiToAnthropicStream::emit(std::string_view name, const std::string& dat
 }
 
 std::string OpenAiToAnthropicStream::feed(std::string_view upstream_bytes) {
-  std::string out;
-  if (done_) {
-    return out;
-  }
-  for (const SseEvent& event : parser_.feed(upstream_bytes)) {
-    if (done_) {
-      break;
-    }
-    handle_event(event, out);
-  }
-  if (!done_ && parser_.overflowed()) {
-    emit_error(make_error(ErrorKind::bad_gateway, "upstream sent an oversized stream event",
-                          ErrorSource::upstream),
-               out);
-  }
-  return out;
+  return translate_events(
+      parser_, done_, upstream_bytes, [this](const SseEvent& e, std::string& out) { handle_event(e, out); },
+      [this](const ApiError& e, std::string& out) { emit_error(e, out); });
 }
 
 std::string OpenAiToAnthropicStream::finish() {
@@ -571,22 +580,9 @@ ErrorKind kind_from_anthropic(std::string_view type) {
 }  // namespace
 
 std::string AnthropicToOpenAiStream::feed(std::string_view upstream_bytes) {
-  std::string out;
-  if (done_) {
-    return out;
-  }
-  for (const SseEvent& event : parser_.feed(upstream_bytes)) {
-    if (done_) {
-      break;
-    }
-    handle_event(event, out);
-  }
-  if (!done_ && parser_.overflowed()) {
-    emit_error(make_error(ErrorKind::bad_gateway, "upstream sent an oversized stream event",
-                          ErrorSource::upstream),
-               out);
-  }
-  return out;
+  return translate_events(
+      parser_, done_, upstream_bytes, [this](const SseEvent& e, std::string& out) { handle_event(e, out); },
+      [this](const ApiError& e, std::string& out) { emit_error(e, out); });
 }
 
 std::string AnthropicToOpenAiStream::finish() {

@@ -93,10 +93,11 @@ std::variant<Block, ApiError> anthropic_image(const json::object& b) {
   return out;
 }
 
-// Blocks of an Anthropic content value; empty text is skipped (3.8 #3), blocks with no
-// counterpart (redacted_thinking, unknown types) are dropped, untranslatable ones refused.
-std::variant<std::vector<Block>, ApiError> anthropic_blocks(const json::value& content,
-                                                            bool inside_tool_result) {
+// A message's content in either dialect: a string is one text block (none when empty), null
+// none, an array hands each of its objects to `part`, which appends blocks or refuses.
+template <class Part>
+std::variant<std::vector<Block>, ApiError> content_parts(const json::value& content, std::string_view what,
+                                                        Part part) {
   std::vector<Block> out;
   if (content.is_string()) {
     if (!content.get_string().empty()) {
@@ -108,13 +109,25 @@ std::variant<std::vector<Block>, ApiError> anthropic_blocks(const json::value& c
     return out;
   }
   if (!content.is_array()) {
-    return bad("message content must be a string or an array of blocks");
+    return bad("message content must be a string or an array of " + std::string(what));
   }
   for (const auto& item : content.get_array()) {
     if (!item.is_object()) {
-      return bad("content blocks must be objects");
+      return bad("content " + std::string(what) + " must be objects");
     }
-    const auto& b = item.get_object();
+    if (auto error = part(item.get_object(), out)) {
+      return std::move(*error);
+    }
+  }
+  return out;
+}
+
+// Blocks of an Anthropic content value; empty text is skipped (3.8 #3), blocks with no
+// counterpart (redacted_thinking, unknown types) are dropped, untranslatable ones refused.
+std::variant<std::vector<Block>, ApiError> anthropic_blocks(const json::value& content,
+                                                            bool inside_tool_result) {
+  using Out = std::vector<Block>;
+  return content_parts(content, "blocks", [&](const json::object& b, Out& out) -> std::optional<ApiError> {
     std::string type = str_of(b, "type");
     if (type == "text") {
       std::string text = str_of(b, "text");
@@ -137,7 +150,7 @@ std::variant<std::vector<Block>, ApiError> anthropic_blocks(const json::value& c
       }
     } else if (inside_tool_result) {
       // Tool results hold text/image/document; anything else has no text-only form.
-      continue;
+      return std::nullopt;
     } else if (type == "tool_use") {
       Block t;
       t.type = BlockType::tool_use;
@@ -168,8 +181,8 @@ std::variant<std::vector<Block>, ApiError> anthropic_blocks(const json::value& c
       t.signature = str_of(b, "signature");
       out.push_back(std::move(t));
     }
-  }
-  return out;
+    return std::nullopt;
+  });
 }
 
 std::optional<ApiError> anthropic_tools(const json::object& body, core::Request& req) {
@@ -254,24 +267,8 @@ std::variant<Block, ApiError> openai_image(const json::object& part) {
 }
 
 std::variant<std::vector<Block>, ApiError> openai_user_content(const json::value& content) {
-  std::vector<Block> out;
-  if (content.is_string()) {
-    if (!content.get_string().empty()) {
-      out.push_back(text_block(std::string(content.get_string())));
-    }
-    return out;
-  }
-  if (content.is_null()) {
-    return out;
-  }
-  if (!content.is_array()) {
-    return bad("message content must be a string or an array of parts");
-  }
-  for (const auto& item : content.get_array()) {
-    if (!item.is_object()) {
-      return bad("content parts must be objects");
-    }
-    const auto& p = item.get_object();
+  using Out = std::vector<Block>;
+  return content_parts(content, "parts", [](const json::object& p, Out& out) -> std::optional<ApiError> {
     std::string type = str_of(p, "type");
     if (type == "text") {
       std::string text = str_of(p, "text");
@@ -287,8 +284,8 @@ std::variant<std::vector<Block>, ApiError> openai_user_content(const json::value
     } else {
       return bad("content part type '" + type + "' cannot be translated");
     }
-  }
-  return out;
+    return std::nullopt;
+  });
 }
 
 std::optional<ApiError> openai_message(const json::object& m, core::Request& req) {
