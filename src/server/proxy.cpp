@@ -61,7 +61,6 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
                             std::size_t max_whole_body) {
   auto& c = metrics::counters();
   const auto status = static_cast<http::status>(x.status());
-  metrics::count_response(x.status());
   auto& stream = client.stream;
   const auto write_timeout = u.timeouts.between_events;
   const auto length = x.content_length();
@@ -69,6 +68,9 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
   if (!x.is_event_stream() && (x.body_done() || (length && *length <= max_whole_body))) {
     http::response<http::string_body> res{status, client.version};
     copy_response_headers(x.headers(), res, u);
+    if (length) {
+      res.body().reserve(*length);
+    }
     std::string piece;
     while (co_await x.read_some(piece)) {
       res.body() += piece;
@@ -79,6 +81,7 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
       co_return co_await respond_error(client, dialect, *x.error());
     }
     x.finish();
+    metrics::count_response(x.status());
     res.keep_alive(client.keep_alive);
     res.prepare_payload();
     client.watch.arm(write_timeout);
@@ -124,6 +127,7 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
     x.finish();
     co_return co_await respond_error(client, dialect, *x.error());  // nothing was sent yet
   }
+  metrics::count_response(x.status());
   {
     const bool last = !piece.empty() && x.body_done();
     if (!piece.empty()) {
