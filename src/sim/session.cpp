@@ -191,6 +191,7 @@ class Session {
   // Answers one request. Returns false when the connection must close.
   asio::awaitable<bool> handle(const Request& req) {
     keep_alive_ = req.keep_alive();
+    head_request_ = req.method() == http::verb::head;
     model_.clear();
     request_id_.clear();
     append_random_id(request_id_, "req_", 24);
@@ -381,7 +382,10 @@ class Session {
   }
 
   asio::awaitable<bool> write_head_and_body(bool keep_alive) {
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
+    // A HEAD answer has the headers a GET would get and no body (RFC 9110 9.3.2): a body would
+    // be read as the start of the next response on a keep-alive connection.
+    std::array<asio::const_buffer, 2> buffers{
+        asio::buffer(head_), asio::buffer(body_.data(), head_request_ ? 0 : body_.size())};
     auto [ec, n] = co_await asio::async_write(stream_, buffers, use_tuple);
     co_return !ec && keep_alive;
   }
@@ -397,6 +401,7 @@ class Session {
                                     std::string_view openai_type = {}) {
     if (req == nullptr) {
       // A request that failed to parse: nothing of an earlier request on this connection applies.
+      head_request_ = false;
       model_.clear();
       request_id_.clear();
       append_random_id(request_id_, "req_", 24);
@@ -520,6 +525,7 @@ class Session {
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
   bool keep_alive_ = true;
+  bool head_request_ = false;  // the request being answered is a HEAD: headers only
   std::string request_id_;
   std::string id_;
   std::string tool_id_;
