@@ -65,58 +65,7 @@ else
 fi
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-WORK=$(mktemp -d /tmp/spillway-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-log() { echo "# $*" >&2; }
-
-# wait_for_line FILE REGEX SECONDS: prints the first matching line.
-wait_for_line() {
-  local file=$1 regex=$2 deadline=$((SECONDS + $3)) line
-  while (( SECONDS < deadline )); do
-    line=$(grep -m1 -E "$regex" "$file" 2>/dev/null || true)
-    if [[ -n $line ]]; then
-      echo "$line"
-      return 0
-    fi
-    sleep 0.05
-  done
-  echo "run.sh: timed out waiting for /$regex/ in $file:" >&2
-  cat "$file" >&2 || true
-  return 1
-}
-
-LAST_PID=""
-LAST_URL=""
-# start NAME CMD...: runs CMD in the background and waits for its "listening on URL" line.
-start() {
-  local name=$1
-  shift
-  "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-  LAST_PID=$!
-  PIDS+=("$LAST_PID")
-  LAST_URL=$(wait_for_line "$WORK/$name.out" 'listening on ' 20 | awk '{print $NF}')
-}
-
-stop() {
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
-}
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+source "$ROOT/bench/lib.sh"
 
 start_nginx() {  # NAME UPSTREAM_HOSTPORT CONNECTIONS -> LAST_PID, LAST_URL
   local name=$1 upstream=$2 conns=$3 port dir
@@ -156,26 +105,6 @@ routes:
 EOF
   start "$name" "$SPILLWAY_BIN" serve --config "$WORK/$name.yaml"
 }
-
-# RSS in KiB of a process and all its descendants (nginx: master + workers).
-rss_kib() {
-  local pid=$1 total child
-  total=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
-  for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
-    total=$((total + $(rss_kib "$child")))
-  done
-  echo "$total"
-}
-# CPU time (user + system, clock ticks) of a process and all its descendants.
-cpu_ticks() {
-  local pid=$1 total child
-  total=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-  for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
-    total=$((total + $(cpu_ticks "$child")))
-  done
-  echo "$total"
-}
-mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 
 # --- start the three targets --------------------------------------------------------------------
 start mock "$SPILLWAY_BIN" mock-provider --dialect openai --listen 127.0.0.1:0 --threads 1 --reply "$REPLY"

@@ -1,6 +1,7 @@
 #include "dialect/stream_translate.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <ctime>
 #include <random>
 
@@ -8,6 +9,8 @@
 
 #include "common/dialect.hpp"
 #include "dialect/errors.hpp"
+#include "dialect/json_write.hpp"
+#include "dialect/openai_chunk.hpp"
 
 namespace spillway::dialect {
 
@@ -37,10 +40,9 @@ std::string translate_events(SseParser& parser, const bool& done, std::string_vi
   if (done) {
     return out;
   }
-  for (const SseEvent& event : parser.feed(bytes)) {
-    if (done) {
-      break;
-    }
+  out.reserve(bytes.size() + bytes.size() / 2 + 256);  // room for what the events become
+  SseEventView event;
+  while (!done && parser.next(bytes, event)) {
     on_event(event, out);
   }
   if (!done && parser.overflowed()) {
@@ -49,6 +51,38 @@ std::string translate_events(SseParser& parser, const bool& done, std::string_vi
   }
   return out;
 }
+
+// Parses one event's JSON into memory reused from event to event: a fresh DOM per event,
+// allocated piece by piece, cost more than everything else a translated event needs. One per
+// thread: translation of an event never suspends, so a value never outlives the next parse.
+class EventJson {
+ public:
+  // The event as a JSON object, valid until the next call on this thread; null when malformed.
+  static const json::object* parse(std::string_view text) {
+    thread_local EventJson self;
+    return self.parse_one(text);
+  }
+
+ private:
+  const json::object* parse_one(std::string_view text) {
+    value_.reset();  // before the memory it lives in is released
+    arena_.release();
+    parser_.reset(json::storage_ptr(&arena_));
+    json::error_code ec;
+    parser_.write(text, ec);
+    if (ec) {
+      return nullptr;
+    }
+    // Move construction keeps the arena (assignment would copy into the value's own resource).
+    value_.emplace(parser_.release());
+    return value_->if_object();
+  }
+
+  unsigned char initial_[4096];
+  json::monotonic_resource arena_{initial_, sizeof initial_};
+  json::parser parser_;
+  std::optional<json::value> value_;
+};
 
 std::string_view str_field(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
@@ -145,14 +179,9 @@ std::int64_t OpenAiToAnthropicStream::output_tokens() const {
   return usage_seen_ ? completion_tokens_ : (emitted_bytes_ + 3) / 4;
 }
 
-void OpenAiToAnthropicStream::emit(std::string_view name, const std::string& data,
-                                   std::string& out) {
-  out += encode_sse(name, data);
-}
-
 std::string OpenAiToAnthropicStream::feed(std::string_view upstream_bytes) {
   return translate_events(
-      parser_, done_, upstream_bytes, [this](const SseEvent& e, std::string& out) { handle_event(e, out); },
+      parser_, done_, upstream_bytes, [this](const SseEventView& e, std::string& out) { handle_event(e, out); },
       [this](const ApiError& e, std::string& out) { emit_error(e, out); });
 }
 
@@ -186,7 +215,7 @@ void OpenAiToAnthropicStream::emit_error(const ApiError& error, std::string& out
   done_ = true;
 }
 
-void OpenAiToAnthropicStream::handle_event(const SseEvent& event, std::string& out) {
+void OpenAiToAnthropicStream::handle_event(const SseEventView& event, std::string& out) {
   if (event.data == "[DONE]") {
     if (finish_seen_) {
       finalize(out);
@@ -199,7 +228,7 @@ void OpenAiToAnthropicStream::handle_event(const SseEvent& event, std::string& o
     json::error_code ec;
     json::value v = json::parse(event.data, ec);
     ApiError e = (!ec && v.is_object()) ? upstream_error(v.get_object())
-                                        : make_error(ErrorKind::api_error, event.data,
+                                        : make_error(ErrorKind::api_error, std::string(event.data),
                                                      ErrorSource::upstream);
     emit_error(e, out);
     return;
@@ -208,106 +237,77 @@ void OpenAiToAnthropicStream::handle_event(const SseEvent& event, std::string& o
 }
 
 void OpenAiToAnthropicStream::handle_chunk(std::string_view data, std::string& out) {
-  json::error_code ec;
-  json::value v = json::parse(data, ec);
-  if (ec || !v.is_object()) {
-    // Dropping it could silently lose part of the answer; fail loudly instead.
-    emit_error(make_error(ErrorKind::bad_gateway, "upstream sent a malformed stream chunk",
-                          ErrorSource::upstream),
-               out);
-    return;
-  }
-  const json::object& chunk = v.get_object();
-  if (chunk.contains("error")) {
-    emit_error(upstream_error(chunk), out);
-    return;
+  thread_local OpenAiChunkReader reader;
+  thread_local OpenAiChunk chunk;
+  switch (reader.read(data, chunk)) {
+    case ChunkRead::ok:
+      break;
+    case ChunkRead::malformed:
+      // Dropping it could silently lose part of the answer; fail loudly instead.
+      emit_error(make_error(ErrorKind::bad_gateway, "upstream sent a malformed stream chunk", ErrorSource::upstream),
+                 out);
+      return;
+    case ChunkRead::needs_dom: {
+      const json::object* parsed = EventJson::parse(data);
+      if (parsed == nullptr) {
+        emit_error(make_error(ErrorKind::bad_gateway, "upstream sent a malformed stream chunk", ErrorSource::upstream),
+                   out);
+        return;
+      }
+      if (parsed->contains("error")) {
+        emit_error(upstream_error(*parsed), out);
+        return;
+      }
+      from_dom(*parsed, chunk);
+      break;
+    }
   }
   ensure_started(out);
 
-  if (const json::object* usage = obj_field(chunk, "usage")) {
+  if (chunk.usage) {
     usage_seen_ = true;
-    prompt_tokens_ = int_field(*usage, "prompt_tokens", prompt_tokens_);
-    completion_tokens_ = int_field(*usage, "completion_tokens", completion_tokens_);
-    if (const json::object* details = obj_field(*usage, "prompt_tokens_details")) {
-      cache_read_ = int_field(*details, "cached_tokens", cache_read_);
-      cache_creation_ = int_field(*details, "cache_write_tokens", cache_creation_);
-    }
+    auto take = [](std::int64_t& field, std::int64_t value) {
+      if (value >= 0) {
+        field = value;
+      }
+    };
+    take(prompt_tokens_, chunk.prompt_tokens);
+    take(completion_tokens_, chunk.completion_tokens);
+    take(cache_read_, chunk.cached_tokens);
+    take(cache_creation_, chunk.cache_write_tokens);
   }
-
-  const json::value* choices_v = chunk.if_contains("choices");
-  const json::array* choices =
-      (choices_v != nullptr && choices_v->is_array()) ? &choices_v->get_array() : nullptr;
-  if (choices == nullptr || choices->empty()) {
+  if (!chunk.has_choice_list) {
     // Rule 6: the usage chunk (choices []) ends the message once finish_reason came.
     if (finish_seen_ && usage_seen_) {
       finalize(out);
     }
     return;
   }
-  // Only choice 0: the gateway never asks for n > 1.
-  const json::object* choice = nullptr;
-  for (const json::value& c : *choices) {
-    if (c.is_object() && int_field(c.get_object(), "index", 0) == 0) {
-      choice = &c.get_object();
-      break;
-    }
-  }
-  if (choice == nullptr) {
+  if (!chunk.choice) {
     return;
   }
-  if (const json::object* delta = obj_field(*choice, "delta")) {
-    std::string_view reasoning = str_field(*delta, "reasoning_content");
-    if (reasoning.empty()) {
-      reasoning = str_field(*delta, "reasoning");
+  if (!chunk.reasoning.empty() && options_.thinking_requested) {  // rule 2
+    if (open_ != Block::thinking) {
+      open_thinking(out);
     }
-    if (!reasoning.empty() && options_.thinking_requested) {  // rule 2
-      if (open_ != Block::thinking) {
-        open_thinking(out);
-      }
-      emitted_bytes_ += static_cast<std::int64_t>(reasoning.size());
-      json::object d{{"type", "content_block_delta"},
-                     {"index", open_index_},
-                     {"delta", {{"type", "thinking_delta"}, {"thinking", reasoning}}}};
-      emit("content_block_delta", json::serialize(d), out);
-    }
-    std::string_view text = str_field(*delta, "content");
-    if (!text.empty()) {  // rule 3: never open a block for ""
-      if (open_ != Block::text) {
-        open_text(out);
-      }
-      emitted_bytes_ += static_cast<std::int64_t>(text.size());
-      json::object d{{"type", "content_block_delta"},
-                     {"index", open_index_},
-                     {"delta", {{"type", "text_delta"}, {"text", text}}}};
-      emit("content_block_delta", json::serialize(d), out);
-    }
-    const json::value* tcs = delta->if_contains("tool_calls");
-    if (tcs != nullptr && tcs->is_array()) {  // rule 4
-      for (const json::value& tv : tcs->get_array()) {
-        if (!tv.is_object()) {
-          continue;
-        }
-        const json::object& tc = tv.get_object();
-        std::string_view name;
-        std::string args;
-        if (const json::object* fn = obj_field(tc, "function")) {
-          name = str_field(*fn, "name");
-          const json::value* a = fn->if_contains("arguments");
-          if (a != nullptr && a->is_string()) {
-            args = std::string(a->get_string());
-          } else if (a != nullptr && a->is_object()) {  // some servers send the object itself
-            args = json::serialize(*a);
-          }
-        }
-        std::size_t call = find_or_add_call(str_field(tc, "id"), int_field(tc, "index", -1), name);
-        tool_fragment(call, args, out);
-        advance(out);
-      }
-    }
+    emitted_bytes_ += static_cast<std::int64_t>(chunk.reasoning.size());
+    emit_delta("thinking_delta", "thinking", chunk.reasoning, out);
   }
-  const json::value* fr = choice->if_contains("finish_reason");
-  if (fr != nullptr && fr->is_string()) {  // rule 5
-    finish_reason_ = std::string(fr->get_string());
+  if (!chunk.content.empty()) {  // rule 3: never open a block for ""
+    if (open_ != Block::text) {
+      open_text(out);
+    }
+    emitted_bytes_ += static_cast<std::int64_t>(chunk.content.size());
+    emit_delta("text_delta", "text", chunk.content, out);
+  }
+  for (std::size_t i = 0; i < chunk.tool_call_count; ++i) {  // rule 4
+    const OpenAiChunk::ToolCall& tc = chunk.tool_calls[i];
+    std::size_t call = find_or_add_call(tc.id, tc.index, tc.name);
+    tool_fragment(call, tc.arguments, out);
+    advance(out);
+  }
+  if (chunk.finish) {  // rule 5
+    finish_reason_ = chunk.finish_reason;
     finish_seen_ = true;
     flush_all(out);
   }
@@ -318,20 +318,45 @@ void OpenAiToAnthropicStream::ensure_started(std::string& out) {
     return;
   }
   started_ = true;
-  json::object msg{{"id", options_.message_id},
-                   {"type", "message"},
-                   {"role", "assistant"},
-                   {"model", options_.client_model},
-                   {"content", json::array{}},
-                   {"stop_reason", nullptr},
-                   {"stop_sequence", nullptr},
-                   {"usage",
-                    {{"input_tokens", options_.input_token_estimate},
-                     {"cache_creation_input_tokens", 0},
-                     {"cache_read_input_tokens", 0},
-                     {"output_tokens", 0}}}};
-  json::object e{{"type", "message_start"}, {"message", std::move(msg)}};
-  emit("message_start", json::serialize(e), out);
+  namespace w = json_write;
+  w::begin_event(out, "message_start");
+  out += R"({"type":"message_start","message":{"id":)";
+  w::string(out, options_.message_id);
+  out += R"(,"type":"message","role":"assistant","model":)";
+  w::string(out, options_.client_model);
+  out += R"(,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":)";
+  w::integer(out, options_.input_token_estimate);
+  out += R"(,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":0}}})";
+  w::end_event(out);
+}
+
+void OpenAiToAnthropicStream::emit_delta(std::string_view type, std::string_view field, std::string_view value,
+                                         std::string& out) const {
+  namespace w = json_write;
+  w::begin_event(out, "content_block_delta");
+  out += R"({"type":"content_block_delta","index":)";
+  w::integer(out, open_index_);
+  out += R"(,"delta":{"type":")";
+  out += type;
+  out += R"(",)";
+  w::key(out, field);
+  w::string(out, value);
+  out += "}}";
+  w::end_event(out);
+}
+
+// content_block_start for the block just opened; `rest` is the content block after its type.
+void OpenAiToAnthropicStream::emit_block_start(std::string_view type, std::string_view rest, std::string& out) const {
+  namespace w = json_write;
+  w::begin_event(out, "content_block_start");
+  out += R"({"type":"content_block_start","index":)";
+  w::integer(out, open_index_);
+  out += R"(,"content_block":{"type":")";
+  out += type;
+  out += '"';
+  out += rest;
+  out += "}}";
+  w::end_event(out);
 }
 
 void OpenAiToAnthropicStream::close_block(std::string& out) {
@@ -341,16 +366,16 @@ void OpenAiToAnthropicStream::close_block(std::string& out) {
   if (open_ == Block::thinking) {
     // Rule 2 / pitfall 9: a well-formed thinking block ends with a signature_delta. Empty: a
     // synthetic signature must never reach a real Anthropic upstream.
-    json::object d{{"type", "content_block_delta"},
-                   {"index", open_index_},
-                   {"delta", {{"type", "signature_delta"}, {"signature", ""}}}};
-    emit("content_block_delta", json::serialize(d), out);
+    emit_delta("signature_delta", "signature", "", out);
   }
   if (open_ == Block::tool) {
     calls_[open_call_].closed = true;
   }
-  json::object s{{"type", "content_block_stop"}, {"index", open_index_}};
-  emit("content_block_stop", json::serialize(s), out);
+  json_write::begin_event(out, "content_block_stop");
+  out += R"({"type":"content_block_stop","index":)";
+  json_write::integer(out, open_index_);
+  out += '}';
+  json_write::end_event(out);
   open_ = Block::none;
   open_index_ = -1;
 }
@@ -359,20 +384,14 @@ void OpenAiToAnthropicStream::open_text(std::string& out) {
   close_block(out);
   open_ = Block::text;
   open_index_ = next_index_++;
-  json::object s{{"type", "content_block_start"},
-                 {"index", open_index_},
-                 {"content_block", {{"type", "text"}, {"text", ""}}}};
-  emit("content_block_start", json::serialize(s), out);
+  emit_block_start("text", R"(,"text":"")", out);
 }
 
 void OpenAiToAnthropicStream::open_thinking(std::string& out) {
   close_block(out);
   open_ = Block::thinking;
   open_index_ = next_index_++;
-  json::object s{{"type", "content_block_start"},
-                 {"index", open_index_},
-                 {"content_block", {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}}}};
-  emit("content_block_start", json::serialize(s), out);
+  emit_block_start("thinking", R"(,"thinking":"","signature":"")", out);
 }
 
 void OpenAiToAnthropicStream::open_tool(std::size_t call, std::string& out) {
@@ -382,16 +401,14 @@ void OpenAiToAnthropicStream::open_tool(std::size_t call, std::string& out) {
   open_call_ = call;
   open_index_ = next_index_++;
   c.a_index = open_index_;
-  json::object s{{"type", "content_block_start"},
-                 {"index", open_index_},
-                 {"content_block",
-                  {{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", json::object{}}}}};
-  emit("content_block_start", json::serialize(s), out);
+  std::string rest = R"(,"id":)";
+  json_write::string(rest, c.id);
+  rest += R"(,"name":)";
+  json_write::string(rest, c.name);
+  rest += R"(,"input":{})";
+  emit_block_start("tool_use", rest, out);
   if (!c.buffered.empty()) {
-    json::object d{{"type", "content_block_delta"},
-                   {"index", open_index_},
-                   {"delta", {{"type", "input_json_delta"}, {"partial_json", c.buffered}}}};
-    emit("content_block_delta", json::serialize(d), out);
+    emit_delta("input_json_delta", "partial_json", c.buffered, out);
     c.buffered.clear();
   }
 }
@@ -453,10 +470,7 @@ void OpenAiToAnthropicStream::tool_fragment(std::size_t call, std::string_view f
   }
   emitted_bytes_ += static_cast<std::int64_t>(fragment.size());
   if (open_ == Block::tool && open_call_ == call) {
-    json::object d{{"type", "content_block_delta"},
-                   {"index", open_index_},
-                   {"delta", {{"type", "input_json_delta"}, {"partial_json", fragment}}}};
-    emit("content_block_delta", json::serialize(d), out);
+    emit_delta("input_json_delta", "partial_json", fragment, out);
   } else if (c.a_index < 0) {
     c.buffered += fragment;  // its block is not open yet: flushed when it opens
   }
@@ -504,7 +518,7 @@ void OpenAiToAnthropicStream::end_without_finish(std::string& out) {
   finalize(out);
 }
 
-std::string OpenAiToAnthropicStream::stop_reason() const {
+std::string_view OpenAiToAnthropicStream::stop_reason() const {
   if (finish_reason_ == "length") {
     return "max_tokens";
   }
@@ -520,15 +534,21 @@ std::string OpenAiToAnthropicStream::stop_reason() const {
 void OpenAiToAnthropicStream::finalize(std::string& out) {
   ensure_started(out);
   flush_all(out);
-  json::object md{{"type", "message_delta"},
-                  {"delta", {{"stop_reason", stop_reason()}, {"stop_sequence", nullptr}}},
-                  {"usage",
-                   {{"input_tokens", input_tokens()},
-                    {"cache_creation_input_tokens", cache_creation_},
-                    {"cache_read_input_tokens", cache_read_},
-                    {"output_tokens", output_tokens()}}}};
-  emit("message_delta", json::serialize(md), out);
-  emit("message_stop", R"({"type":"message_stop"})", out);
+  namespace w = json_write;
+  w::begin_event(out, "message_delta");
+  out += R"({"type":"message_delta","delta":{"stop_reason":")";
+  out += stop_reason();
+  out += R"(","stop_sequence":null},"usage":{"input_tokens":)";
+  w::integer(out, input_tokens());
+  out += R"(,"cache_creation_input_tokens":)";
+  w::integer(out, cache_creation_);
+  out += R"(,"cache_read_input_tokens":)";
+  w::integer(out, cache_read_);
+  out += R"(,"output_tokens":)";
+  w::integer(out, output_tokens());
+  out += "}}";
+  w::end_event(out);
+  out += "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
   done_ = true;
 }
 
@@ -542,11 +562,16 @@ AnthropicToOpenAiStream::AnthropicToOpenAiStream(Options options) : options_(std
   if (options_.created == 0) {
     options_.created = static_cast<std::int64_t>(std::time(nullptr));
   }
+  chunk_prefix_ = R"(data: {"id":)";
+  json_write::string(chunk_prefix_, options_.completion_id);
+  chunk_prefix_ += R"(,"object":"chat.completion.chunk","created":)";
+  json_write::integer(chunk_prefix_, options_.created);
+  chunk_prefix_ += R"(,"model":)";
+  json_write::string(chunk_prefix_, options_.client_model);
+  chunk_prefix_ += R"(,"choices":[{"index":0,"delta":)";
 }
 
 namespace {
-
-std::string data_frame(const json::value& v) { return "data: " + json::serialize(v) + "\n\n"; }
 
 std::string_view finish_reason_for(std::string_view stop_reason) {
   if (stop_reason == "max_tokens" || stop_reason == "model_context_window_exceeded") {
@@ -581,7 +606,7 @@ ErrorKind kind_from_anthropic(std::string_view type) {
 
 std::string AnthropicToOpenAiStream::feed(std::string_view upstream_bytes) {
   return translate_events(
-      parser_, done_, upstream_bytes, [this](const SseEvent& e, std::string& out) { handle_event(e, out); },
+      parser_, done_, upstream_bytes, [this](const SseEventView& e, std::string& out) { handle_event(e, out); },
       [this](const ApiError& e, std::string& out) { emit_error(e, out); });
 }
 
@@ -613,42 +638,48 @@ void AnthropicToOpenAiStream::emit_error(const ApiError& error, std::string& out
   done_ = true;
 }
 
-void AnthropicToOpenAiStream::handle_event(const SseEvent& event, std::string& out) {
-  json::error_code ec;
-  json::value v = json::parse(event.data, ec);
-  if (ec || !v.is_object()) {
+void AnthropicToOpenAiStream::handle_event(const SseEventView& event, std::string& out) {
+  const json::object* parsed = EventJson::parse(event.data);
+  if (parsed == nullptr) {
     emit_error(make_error(ErrorKind::bad_gateway, "upstream sent a malformed stream event",
                           ErrorSource::upstream),
                out);
     return;
   }
-  const json::object& ev = v.get_object();
+  const json::object& ev = *parsed;
   std::string_view type = str_field(ev, "type");
   if (type.empty()) {
     type = event.event;
   }
 
-  auto make_chunk = [&](json::object delta, std::string_view finish_reason) {
-    json::object choice{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr}};
+  namespace w = json_write;
+  // One chat.completion.chunk around `delta` (JSON text): the part before the delta is the same
+  // for the whole stream and was written once.
+  auto chunk = [&](std::string_view delta, std::string_view finish_reason = {}) {
+    out += chunk_prefix_;
+    out += delta;
+    out += R"(,"logprobs":null,"finish_reason":)";
     if (finish_reason.empty()) {
-      choice["finish_reason"] = nullptr;
+      out += "null";
     } else {
-      choice["finish_reason"] = finish_reason;
+      w::string(out, finish_reason);
     }
-    json::object c{{"id", options_.completion_id},
-                   {"object", "chat.completion.chunk"},
-                   {"created", options_.created},
-                   {"model", options_.client_model},
-                   {"choices", json::array{std::move(choice)}}};
-    if (options_.include_usage) {
-      c["usage"] = nullptr;
-    }
-    return data_frame(c);
+    out += options_.include_usage ? R"(}],"usage":null})" "\n\n" : "}]}\n\n";
+  };
+  // The same, with the delta {"key": value} built here.
+  auto string_chunk = [&](std::string_view key, std::string_view value) {
+    std::string& delta = scratch_;
+    delta.clear();
+    delta += '{';
+    w::key(delta, key);
+    w::string(delta, value);
+    delta += '}';
+    chunk(delta);
   };
   auto ensure_started = [&]() {
     if (!started_) {
       started_ = true;
-      out += make_chunk(json::object{{"role", "assistant"}, {"content", ""}}, "");
+      chunk(R"({"role":"assistant","content":""})");
     }
   };
   auto read_usage = [&](const json::object& usage) {
@@ -703,11 +734,15 @@ void AnthropicToOpenAiStream::handle_event(const SseEvent& event, std::string& o
     } else if (btype == "tool_use") {
       int k = next_tool_++;
       tool_slot_by_block_[i] = k;
-      json::object call{{"index", k},
-                        {"id", str_field(*block, "id")},
-                        {"type", "function"},
-                        {"function", {{"name", str_field(*block, "name")}, {"arguments", ""}}}};
-      out += make_chunk(json::object{{"tool_calls", json::array{std::move(call)}}}, "");
+      std::string& delta = scratch_;
+      delta.assign(R"({"tool_calls":[{"index":)");
+      w::integer(delta, k);
+      delta += R"(,"id":)";
+      w::string(delta, str_field(*block, "id"));
+      delta += R"(,"type":"function","function":{"name":)";
+      w::string(delta, str_field(*block, "name"));
+      delta += R"(,"arguments":""}}]})";
+      chunk(delta);
     }
     return;
   }
@@ -722,7 +757,7 @@ void AnthropicToOpenAiStream::handle_event(const SseEvent& event, std::string& o
     if (dtype == "text_delta") {
       std::string_view text = str_field(*delta, "text");
       if (!text.empty()) {
-        out += make_chunk(json::object{{"content", text}}, "");
+        string_chunk("content", text);
       }
     } else if (dtype == "input_json_delta") {
       std::string_view part = str_field(*delta, "partial_json");
@@ -731,13 +766,17 @@ void AnthropicToOpenAiStream::handle_event(const SseEvent& event, std::string& o
           tool_slot_by_block_[static_cast<std::size_t>(index)] < 0) {
         return;
       }
-      json::object call{{"index", tool_slot_by_block_[static_cast<std::size_t>(index)]},
-                        {"function", {{"arguments", part}}}};
-      out += make_chunk(json::object{{"tool_calls", json::array{std::move(call)}}}, "");
+      std::string& delta = scratch_;
+      delta.assign(R"({"tool_calls":[{"index":)");
+      w::integer(delta, tool_slot_by_block_[static_cast<std::size_t>(index)]);
+      delta += R"(,"function":{"arguments":)";
+      w::string(delta, part);
+      delta += "}}]}";
+      chunk(delta);
     } else if (dtype == "thinking_delta" && options_.include_reasoning) {
       std::string_view thinking = str_field(*delta, "thinking");
       if (!thinking.empty()) {
-        out += make_chunk(json::object{{"reasoning_content", thinking}}, "");
+        string_chunk("reasoning_content", thinking);
       }
     }
     // signature_delta, citations_delta and unknown deltas have no Chat equivalent.
@@ -752,7 +791,7 @@ void AnthropicToOpenAiStream::handle_event(const SseEvent& event, std::string& o
     std::string_view stop = delta != nullptr ? str_field(*delta, "stop_reason") : "";
     if (!finish_sent_ && !stop.empty()) {
       finish_sent_ = true;
-      out += make_chunk(json::object{}, finish_reason_for(stop));
+      chunk("{}", finish_reason_for(stop));
     }
     return;
   }
@@ -760,7 +799,7 @@ void AnthropicToOpenAiStream::handle_event(const SseEvent& event, std::string& o
     ensure_started();
     if (!finish_sent_) {
       finish_sent_ = true;
-      out += make_chunk(json::object{}, "stop");
+      chunk("{}", "stop");
     }
     complete(out);
     return;
@@ -770,18 +809,19 @@ void AnthropicToOpenAiStream::handle_event(const SseEvent& event, std::string& o
 
 void AnthropicToOpenAiStream::complete(std::string& out) {
   if (options_.include_usage) {
-    std::int64_t prompt = input_tokens_ + cache_read_ + cache_creation_;
-    json::object c{{"id", options_.completion_id},
-                   {"object", "chat.completion.chunk"},
-                   {"created", options_.created},
-                   {"model", options_.client_model},
-                   {"choices", json::array{}},
-                   {"usage",
-                    {{"prompt_tokens", prompt},
-                     {"completion_tokens", output_tokens_},
-                     {"total_tokens", prompt + output_tokens_},
-                     {"prompt_tokens_details", {{"cached_tokens", cache_read_}}}}}};
-    out += data_frame(c);
+    namespace w = json_write;
+    const std::int64_t prompt = input_tokens_ + cache_read_ + cache_creation_;
+    // The chunk prefix up to its choices, which are empty in the usage chunk.
+    out.append(chunk_prefix_, 0, chunk_prefix_.rfind(R"("choices":)"));
+    out += R"("choices":[],"usage":{"prompt_tokens":)";
+    w::integer(out, prompt);
+    out += R"(,"completion_tokens":)";
+    w::integer(out, output_tokens_);
+    out += R"(,"total_tokens":)";
+    w::integer(out, prompt + output_tokens_);
+    out += R"(,"prompt_tokens_details":{"cached_tokens":)";
+    w::integer(out, cache_read_);
+    out += "}}}\n\n";
   }
   out += "data: [DONE]\n\n";
   done_ = true;

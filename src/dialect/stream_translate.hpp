@@ -62,7 +62,7 @@ class OpenAiToAnthropicStream {
     bool complete() const { return started && depth == 0 && !in_string; }
   };
 
-  void handle_event(const SseEvent& event, std::string& out);
+  void handle_event(const SseEventView& event, std::string& out);
   void handle_chunk(std::string_view data, std::string& out);
   void ensure_started(std::string& out);
   void close_block(std::string& out);
@@ -78,8 +78,10 @@ class OpenAiToAnthropicStream {
   void end_without_finish(std::string& out);
   void advance(std::string& out);
   void flush_all(std::string& out);
-  void emit(std::string_view name, const std::string& data, std::string& out);
-  std::string stop_reason() const;
+  // content_block_delta of the open block: {"type": type, field: value}.
+  void emit_delta(std::string_view type, std::string_view field, std::string_view value, std::string& out) const;
+  void emit_block_start(std::string_view type, std::string_view rest, std::string& out) const;
+  std::string_view stop_reason() const;
 
   Options options_;
   SseParser parser_;
@@ -127,11 +129,13 @@ class AnthropicToOpenAiStream {
   std::int64_t cache_creation_input_tokens() const { return cache_creation_; }
 
  private:
-  void handle_event(const SseEvent& event, std::string& out);
+  void handle_event(const SseEventView& event, std::string& out);
   void complete(std::string& out);
   void emit_error(const ApiError& error, std::string& out);
 
   Options options_;
+  std::string chunk_prefix_;  // `data: {"id":...,"choices":[{"index":0,"delta":` of every chunk
+  std::string scratch_;       // a delta being built, reused
   SseParser parser_;
   bool started_ = false;
   bool done_ = false;
