@@ -1,0 +1,8 @@
+// parse_anthropic_request + emit_openai_request. Input: an Anthropic Messages request body.
+#include "translate_request_check.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  spillway::fuzz::check_request_translation(spillway::Dialect::anthropic,
+                                            std::string_view(reinterpret_cast<const char*>(data), size));
+  return 0;
+}
