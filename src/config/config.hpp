@@ -74,6 +74,9 @@ struct Limits {
   // On SIGTERM/SIGINT the gateway stops accepting, closes idle connections and lets requests
   // in flight (streams included) finish for up to this long. A second signal stops at once.
   milliseconds shutdown_grace{30'000};
+  // A streamed response whose upstream has sent nothing for this long gets a keep-alive ping
+  // (0: never).
+  milliseconds stream_ping{10'000};
 };
 
 struct Config {

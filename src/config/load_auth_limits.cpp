@@ -61,7 +61,7 @@ Auth read_auth(const YamlFile& file, const Field& field) {
 Limits read_limits(const YamlFile& file, const Field& field) {
   MapFields map(file, field,
                 {"max_body_bytes", "max_header_bytes", "max_upstream_response_bytes", "client_header_timeout_ms",
-                 "client_body_timeout_ms", "shutdown_grace_ms"});
+                 "client_body_timeout_ms", "shutdown_grace_ms", "stream_ping_ms"});
   Limits limits;
   if (auto f = map.get("max_body_bytes")) {
     limits.max_body_bytes = as_byte_size(file, *f);
@@ -81,6 +81,13 @@ Limits read_limits(const YamlFile& file, const Field& field) {
   }
   if (auto f = map.get("shutdown_grace_ms")) {
     limits.shutdown_grace = milliseconds(as_uint(file, *f, 0, kHourMs));
+  }
+  if (auto f = map.get("stream_ping_ms")) {
+    const auto ms = as_uint(file, *f, 0, kHourMs);
+    if (ms != 0 && ms < 50) {  // the watchdog ticks every 50 ms: a shorter period cannot be kept
+      file.fail(f->line, "limits.stream_ping_ms must be 0 (off) or at least 50, got " + std::to_string(ms));
+    }
+    limits.stream_ping = milliseconds(ms);
   }
   return limits;
 }

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <boost/json/basic_parser_impl.hpp>
 
+#include "dialect/json_fields.hpp"
+
 namespace spillway::dialect {
 
 namespace json = boost::json;
@@ -255,11 +257,15 @@ struct Handler {
     return true;
   }
   bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
-    number(static_cast<std::int64_t>(u));
+    if (u <= static_cast<std::uint64_t>(INT64_MAX)) {
+      number(static_cast<std::int64_t>(u));
+    }
     return true;
   }
   bool on_double(double d, json::string_view, json::error_code&) {
-    number(static_cast<std::int64_t>(d));
+    if (auto n = int64_of(d)) {  // out of range: ignored, as the DOM reader ignores it
+      number(*n);
+    }
     return true;
   }
   bool on_bool(bool, json::error_code&) { return true; }
@@ -302,11 +308,7 @@ std::string_view str(const json::object& o, std::string_view key) {
 
 std::int64_t num(const json::object& o, std::string_view key, std::int64_t fallback) {
   const json::value* v = o.if_contains(key);
-  if (v == nullptr) return fallback;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
-  return fallback;
+  return v != nullptr ? int64_of(*v).value_or(fallback) : fallback;
 }
 
 const json::object* obj(const json::object& o, std::string_view key) {

@@ -9,6 +9,7 @@
 
 #include "common/dialect.hpp"
 #include "dialect/errors.hpp"
+#include "dialect/json_fields.hpp"
 #include "dialect/json_write.hpp"
 #include "dialect/openai_chunk.hpp"
 
@@ -94,19 +95,7 @@ std::string_view str_field(const json::object& o, std::string_view key) {
 
 std::int64_t int_field(const json::object& o, std::string_view key, std::int64_t fallback) {
   const json::value* v = o.if_contains(key);
-  if (v == nullptr) {
-    return fallback;
-  }
-  if (v->is_int64()) {
-    return v->get_int64();
-  }
-  if (v->is_uint64()) {
-    return static_cast<std::int64_t>(v->get_uint64());
-  }
-  if (v->is_double()) {
-    return static_cast<std::int64_t>(v->get_double());
-  }
-  return fallback;
+  return v != nullptr ? int64_of(*v).value_or(fallback) : fallback;
 }
 
 const json::object* obj_field(const json::object& o, std::string_view key) {

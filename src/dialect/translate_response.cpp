@@ -27,8 +27,8 @@ std::int64_t int_of(const json::object* o, std::string_view key) {
   if (!o) {
     return 0;
   }
-  if (auto* v = o->if_contains(key); v && v->is_number()) {
-    return v->to_number<std::int64_t>();
+  if (auto* v = o->if_contains(key)) {
+    return int64_of(*v).value_or(0);
   }
   return 0;
 }
@@ -357,6 +357,43 @@ std::string emit_openai_response(const core::Response& response, std::string_vie
   return json::serialize(out);
 }
 
+namespace {
+
+// An upstream body that is not JSON (an HTML error page, a proxy's message) as an error
+// message: at most `max` bytes, invalid UTF-8 replaced by U+FFFD so the JSON it goes into
+// stays valid for strict parsers.
+std::string message_from_raw(std::string_view raw, std::size_t max = 2048) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < raw.size() && out.size() < max) {
+    const auto c = static_cast<unsigned char>(raw[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = len != 0 && i + len <= raw.size();
+    for (std::size_t k = 1; ok && k < len; ++k) {
+      ok = (static_cast<unsigned char>(raw[i + k]) & 0xc0) == 0x80;
+    }
+    if (ok && len > 1) {
+      // Overlong forms, surrogates and code points past U+10FFFF are invalid too.
+      const auto c1 = static_cast<unsigned char>(raw[i + 1]);
+      ok = !(len == 2 && c < 0xc2) && !(len == 3 && c == 0xe0 && c1 < 0xa0) && !(len == 3 && c == 0xed && c1 >= 0xa0) &&
+           !(len == 4 && c == 0xf0 && c1 < 0x90) && !(len == 4 && (c > 0xf4 || (c == 0xf4 && c1 >= 0x90)));
+    }
+    if (ok) {
+      out.append(raw.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  if (i < raw.size()) {
+    out += "...";
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string translate_error_body(Dialect from, Dialect to, int status, std::string_view body) {
   std::string message;
   std::string type;
@@ -371,7 +408,7 @@ std::string translate_error_body(Dialect from, Dialect to, int status, std::stri
     }
   }
   if (message.empty()) {
-    message = ec || !v.is_object() ? std::string(body) : "upstream returned status " + std::to_string(status);
+    message = ec || !v.is_object() ? message_from_raw(body) : "upstream returned status " + std::to_string(status);
   }
   ErrorKind kind = kind_for_status(status);
   // A 500 that says it is an overload is one (3.2: O overload -> A 529 overloaded_error).

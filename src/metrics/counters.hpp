@@ -26,6 +26,7 @@ struct GatewayCounters {
   Counter streams_relayed{0};
   Counter streams_broken{0};            // upstream failed after the first byte
   Counter stream_events_relayed{0};     // body pieces written to clients while streaming
+  Counter stream_pings_sent{0};         // keep-alive pings written while an upstream was silent
 };
 
 GatewayCounters& counters();

@@ -11,6 +11,7 @@
 #include "dialect/request_info.hpp"
 #include "metrics/counters.hpp"
 #include "server/header_policy.hpp"
+#include "server/keepalive.hpp"
 #include "server/respond.hpp"
 #include "server/translate.hpp"
 #include "upstream/exchange.hpp"
@@ -100,16 +101,22 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
   }
   res.keep_alive(client.keep_alive && chunked);
   res.chunked(chunked);
-  // `head`: the response header, when it has not been sent yet. `last`: the body ends with
-  // this piece. Whatever is ready goes out in one write.
-  auto write_piece = [&](std::string_view head, std::string_view piece, bool last) -> asio::awaitable<bool> {
+  // `owed`: bytes due before the next piece (the response header until it is sent, the rest of
+  // a keep-alive ping). `last`: the body ends with this piece. Whatever is ready goes out in
+  // one write.
+  std::string owed = header_text(res);
+  QuietStreamPings pings(client, dialect, x.is_event_stream() ? client.stream_ping : std::chrono::milliseconds{0},
+                         chunked, owed);
+  auto write_piece = [&](std::string_view piece, bool last) -> asio::awaitable<bool> {
     client.watch.arm(write_timeout);
-    const auto h = asio::buffer(head);
+    pings.write_started();
+    const asio::const_buffer h = asio::buffer(owed);
     boost::system::error_code ec;
     if (!chunked) {
       std::tie(ec, std::ignore) = co_await asio::async_write(stream, std::array{h, asio::buffer(piece)}, use_tuple);
     } else if (piece.empty()) {
-      std::tie(ec, std::ignore) = co_await asio::async_write(stream, h, use_tuple);
+      std::tie(ec, std::ignore) = last ? co_await asio::async_write(stream, beast::buffers_cat(h, http::make_chunk_last()), use_tuple)
+                                       : co_await asio::async_write(stream, h, use_tuple);
     } else if (last) {
       std::tie(ec, std::ignore) = co_await asio::async_write(
           stream, beast::buffers_cat(h, http::make_chunk(asio::buffer(piece)), http::make_chunk_last()), use_tuple);
@@ -118,6 +125,9 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
           co_await asio::async_write(stream, beast::buffers_cat(h, http::make_chunk(asio::buffer(piece))), use_tuple);
     }
     client.watch.check(ec);
+    owed.clear();
+    // A ping may follow only a whole event: the relayed bytes so far end with a blank line.
+    pings.write_finished(piece.empty() || piece.ends_with("\n\n") || piece.ends_with("\r\r"));
     co_return !ec;
   };
 
@@ -133,7 +143,7 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
     if (!piece.empty()) {
       bump(c.stream_events_relayed);
     }
-    if (!co_await write_piece(header_text(res), piece, last)) {
+    if (!co_await write_piece(piece, last)) {
       co_return false;
     }
     if (last) {
@@ -145,7 +155,7 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
   while (co_await x.read_some(piece)) {
     bump(c.stream_events_relayed);
     const bool last = x.body_done();
-    if (!co_await write_piece({}, piece, last)) {
+    if (!co_await write_piece(piece, last)) {
       co_return false;  // the client went away; dropping the exchange closes the upstream side
     }
     if (last) {
@@ -160,7 +170,7 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
     log::warn("stream cut after its first byte: " + x.error()->message);
     if (x.is_event_stream()) {
       const auto event = dialect::error_event(dialect, *x.error());
-      co_await write_piece({}, event, false);
+      co_await write_piece(event, false);
     }
     x.finish();
     co_return false;
@@ -171,10 +181,7 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
   if (!chunked) {
     co_return false;
   }
-  client.watch.arm(write_timeout);
-  auto [ec, n] = co_await asio::async_write(stream, http::make_chunk_last(), use_tuple);
-  client.watch.check(ec);
-  co_return !ec && client.keep_alive;
+  co_return co_await write_piece({}, true) && client.keep_alive;
 }
 
 // Anthropic-dialect token counting for a route whose upstream cannot count: a local estimate.

@@ -10,7 +10,24 @@ namespace spillway::server {
 
 namespace {
 constexpr std::chrono::seconds write_timeout{60};
+
+// Writes a whole response, or only its header (Content-Length kept) to a HEAD request.
+asio::awaitable<bool> write_response(Client& client, http::response<http::string_body>& res) {
+  res.keep_alive(client.keep_alive);
+  res.prepare_payload();
+  client.watch.arm(write_timeout);
+  boost::system::error_code ec;
+  if (client.head_only) {
+    http::response_serializer<http::string_body> sr{res};
+    std::tie(ec, std::ignore) = co_await http::async_write_header(client.stream, sr, asio::as_tuple(asio::use_awaitable));
+  } else {
+    std::tie(ec, std::ignore) = co_await http::async_write(client.stream, res, asio::as_tuple(asio::use_awaitable));
+  }
+  client.watch.check(ec);
+  co_return !ec && client.keep_alive;
 }
+
+}  // namespace
 
 asio::awaitable<bool> respond(Client& client, http::status status, std::string_view content_type,
                               std::string body, std::string_view upstream) {
@@ -19,14 +36,9 @@ asio::awaitable<bool> respond(Client& client, http::status status, std::string_v
   if (!upstream.empty()) {
     res.set("x-spillway-upstream", upstream);
   }
-  res.keep_alive(client.keep_alive);
   res.body() = std::move(body);
-  res.prepare_payload();
   metrics::count_response(static_cast<unsigned>(status));
-  client.watch.arm(write_timeout);
-  auto [ec, n] = co_await http::async_write(client.stream, res, asio::as_tuple(asio::use_awaitable));
-  client.watch.check(ec);
-  co_return !ec && client.keep_alive;
+  co_return co_await write_response(client, res);
 }
 
 std::string header_text(http::response<http::empty_body>& res) {
@@ -51,14 +63,9 @@ asio::awaitable<bool> respond_error(Client& client, Dialect dialect, const ApiEr
   if (error.retry_after_s >= 0) {
     res.set(http::field::retry_after, std::to_string(error.retry_after_s));
   }
-  res.keep_alive(client.keep_alive);
   res.body() = dialect::error_body(dialect, error);
-  res.prepare_payload();
   metrics::count_response(static_cast<unsigned>(error.status));
-  client.watch.arm(write_timeout);
-  auto [ec, n] = co_await http::async_write(client.stream, res, asio::as_tuple(asio::use_awaitable));
-  client.watch.check(ec);
-  co_return !ec && client.keep_alive;
+  co_return co_await write_response(client, res);
 }
 
 }  // namespace spillway::server

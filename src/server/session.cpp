@@ -67,7 +67,8 @@ asio::awaitable<bool> handle_ready(Client& client, Worker& worker) {
 asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& req) {
   metrics::bump(metrics::counters().requests_total);
   const auto path = path_of(req.target());
-  const auto method = req.method();
+  // HEAD is GET without the body (respond() leaves it out).
+  const auto method = req.method() == http::verb::head ? http::verb::get : req.method();
   const auto dialect = dialect_of(path, req);
 
   if (path == "/healthz" && method == http::verb::get) {
@@ -203,7 +204,8 @@ asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
     }
 
     ClientRequest req = parser.release();
-    Client client{socket, watch, req.version(), req.keep_alive() && !worker.draining};
+    Client client{socket, watch, req.version(), req.keep_alive() && !worker.draining,
+                  req.method() == http::verb::head, limits.stream_ping};
     const bool again = co_await dispatch(client, worker, req);
     if (!again || worker.draining) {
       break;

@@ -10,6 +10,7 @@
 #include "dialect/translate_request.hpp"
 #include "dialect/translate_response.hpp"
 #include "metrics/counters.hpp"
+#include "server/keepalive.hpp"
 #include "server/respond.hpp"
 
 namespace spillway::server {
@@ -164,11 +165,14 @@ asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Di
   // The header goes out with the first translated events, the last events with the
   // terminating chunk: as few writes as the relay of a same-dialect stream.
   std::string head = header_text(res);
+  // Translated output is always whole events, so a ping may follow any write.
+  QuietStreamPings pings(client, client_dialect, client.stream_ping, true, head);
   auto write = [&](const std::string& bytes, bool last) -> asio::awaitable<bool> {
     if (bytes.empty() && head.empty() && !last) {
       co_return true;
     }
     client.watch.arm(write_timeout);
+    pings.write_started();
     const auto h = asio::buffer(head);
     boost::system::error_code ec;
     if (bytes.empty()) {
@@ -185,12 +189,14 @@ asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Di
     }
     client.watch.check(ec);
     head.clear();
+    pings.write_finished(true);
     co_return !ec;
   };
 
   StreamTranslator translator(client_dialect, info, translated);
   std::string piece;
   while (co_await x.read_some(piece)) {
+    metrics::bump(metrics::counters().stream_events_relayed);
     if (x.body_done()) {
       break;  // the last piece goes out below, with the translator's tail
     }

@@ -60,6 +60,8 @@ struct Client {
   upstream::Watch& watch;  // arm before each write, check after it
   unsigned version = 11;
   bool keep_alive = true;
+  bool head_only = false;  // a HEAD request: the response header, never a body (RFC 9110 9.3.2)
+  std::chrono::milliseconds stream_ping{0};  // keep-alive ping period on quiet streams; 0 = off
 };
 
 asio::awaitable<void> run_session(tcp::socket socket, Worker& worker);

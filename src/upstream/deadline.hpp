@@ -13,10 +13,35 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <chrono>
+#include <functional>
 
 namespace spillway::upstream {
 
 class Watchdog;
+
+// Something to do when nothing happened for a while: the watchdog calls `beat` once `every` has
+// passed since the last touch() (or the last beat). Used for keep-alive pings on quiet streams.
+// Registered for its lifetime, like a Watch.
+class Heartbeat {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Heartbeat(Watchdog& dog, Clock::duration every, std::function<void()> beat);
+  ~Heartbeat();
+  Heartbeat(const Heartbeat&) = delete;
+  Heartbeat& operator=(const Heartbeat&) = delete;
+
+  void touch() { due_ = Clock::now() + every_; }
+
+ private:
+  friend class Watchdog;
+  Watchdog* dog_;
+  Heartbeat* prev_ = nullptr;
+  Heartbeat* next_ = nullptr;
+  Clock::duration every_;
+  Clock::time_point due_;
+  std::function<void()> beat_;
+};
 
 // One watched socket. Registered for its whole lifetime (O(1) link and unlink); armed only
 // while an operation with a time limit is pending.
@@ -33,6 +58,7 @@ class Watch {
   void arm(Clock::duration limit) { deadline_ = Clock::now() + limit; }
   void disarm() { deadline_ = Clock::time_point::max(); }
   bool timed_out() const { return timed_out_; }
+  Watchdog* watchdog() const { return dog_; }
   // Idle: waiting for a client's next request, so closing it loses nothing (see close_idle).
   void set_idle(bool idle) { idle_ = idle; }
 
@@ -70,6 +96,12 @@ class Watchdog {
       w->prev_ = w->next_ = nullptr;
       w = next;
     }
+    for (Heartbeat* h = beats_; h != nullptr;) {
+      Heartbeat* next = h->next_;
+      h->dog_ = nullptr;
+      h->prev_ = h->next_ = nullptr;
+      h = next;
+    }
   }
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
@@ -87,23 +119,27 @@ class Watchdog {
 
  private:
   friend class Watch;
+  friend class Heartbeat;
 
-  void link(Watch& w) {
-    w.next_ = head_;
-    if (head_ != nullptr) {
-      head_->prev_ = &w;
+  // Both kinds of registration are intrusive doubly linked lists.
+  template <class T>
+  void link(T& item, T*& head) {
+    item.next_ = head;
+    if (head != nullptr) {
+      head->prev_ = &item;
     }
-    head_ = &w;
+    head = &item;
     if (!ticking_) {
       ticking_ = true;
       schedule();
     }
   }
 
-  void unlink(Watch& w) {
-    (w.prev_ != nullptr ? w.prev_->next_ : head_) = w.next_;
-    if (w.next_ != nullptr) {
-      w.next_->prev_ = w.prev_;
+  template <class T>
+  static void unlink(T& item, T*& head) {
+    (item.prev_ != nullptr ? item.prev_->next_ : head) = item.next_;
+    if (item.next_ != nullptr) {
+      item.next_->prev_ = item.prev_;
     }
   }
 
@@ -115,6 +151,14 @@ class Watchdog {
         return;
       }
       const auto now = Watch::Clock::now();
+      for (Heartbeat* h = beats_; h != nullptr;) {
+        Heartbeat* next = h->next_;  // a beat never unregisters, but stay safe if one did
+        if (h->due_ <= now) {
+          h->due_ = now + h->every_;
+          h->beat_();
+        }
+        h = next;
+      }
       for (Watch* w = head_; w != nullptr; w = w->next_) {
         if (w->deadline_ <= now) {
           // Closing (as beast::tcp_stream does on timeout) also stops an operation started
@@ -124,7 +168,7 @@ class Watchdog {
           w->socket_->close(ignored);
         }
       }
-      if (head_ == nullptr) {
+      if (head_ == nullptr && beats_ == nullptr) {
         ticking_ = false;  // idle worker: no wakeups until a socket is watched again
         return;
       }
@@ -134,16 +178,28 @@ class Watchdog {
 
   boost::asio::steady_timer timer_;
   Watch* head_ = nullptr;
+  Heartbeat* beats_ = nullptr;
   bool ticking_ = false;
 };
 
 inline Watch::Watch(Watchdog& dog, boost::asio::ip::tcp::socket& socket) : socket_(&socket), dog_(&dog) {
-  dog.link(*this);
+  dog.link(*this, dog.head_);
 }
 
 inline Watch::~Watch() {
   if (dog_ != nullptr) {
-    dog_->unlink(*this);
+    Watchdog::unlink(*this, dog_->head_);
+  }
+}
+
+inline Heartbeat::Heartbeat(Watchdog& dog, Clock::duration every, std::function<void()> beat)
+    : dog_(&dog), every_(every), due_(Clock::now() + every), beat_(std::move(beat)) {
+  dog.link(*this, dog.beats_);
+}
+
+inline Heartbeat::~Heartbeat() {
+  if (dog_ != nullptr) {
+    Watchdog::unlink(*this, dog_->beats_);
   }
 }
 
