@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "common/dialect.hpp"
+#include "dialect/anthropic_delta.hpp"
 #include "dialect/errors.hpp"
 #include "dialect/json_fields.hpp"
 #include "dialect/json_write.hpp"
@@ -627,7 +628,77 @@ void AnthropicToOpenAiStream::emit_error(const ApiError& error, std::string& out
   done_ = true;
 }
 
+void AnthropicToOpenAiStream::chunk(std::string& out, std::string_view delta, std::string_view finish_reason) {
+  // The part before the delta is the same for the whole stream and was written once.
+  out += chunk_prefix_;
+  out += delta;
+  out += R"(,"logprobs":null,"finish_reason":)";
+  if (finish_reason.empty()) {
+    out += "null";
+  } else {
+    json_write::string(out, finish_reason);
+  }
+  out += options_.include_usage ? R"(}],"usage":null})" "\n\n" : "}]}\n\n";
+}
+
+void AnthropicToOpenAiStream::string_chunk(std::string& out, std::string_view key, std::string_view value) {
+  std::string& delta = scratch_;
+  delta.clear();
+  delta += '{';
+  json_write::key(delta, key);
+  json_write::string(delta, value);
+  delta += '}';
+  chunk(out, delta);
+}
+
+void AnthropicToOpenAiStream::ensure_started(std::string& out) {
+  if (!started_) {
+    started_ = true;
+    chunk(out, R"({"role":"assistant","content":""})");
+  }
+}
+
+// `text`: the delta's text, partial_json or thinking, as its type says.
+void AnthropicToOpenAiStream::on_block_delta(std::int64_t index, std::string_view dtype, std::string_view text,
+                                             std::string& out) {
+  if (dtype == "text_delta") {
+    if (!text.empty()) {
+      string_chunk(out, "content", text);
+    }
+  } else if (dtype == "input_json_delta") {
+    if (text.empty() || index < 0 || static_cast<std::size_t>(index) >= tool_slot_by_block_.size() ||
+        tool_slot_by_block_[static_cast<std::size_t>(index)] < 0) {
+      return;
+    }
+    std::string& delta = scratch_;
+    delta.assign(R"({"tool_calls":[{"index":)");
+    json_write::integer(delta, tool_slot_by_block_[static_cast<std::size_t>(index)]);
+    delta += R"(,"function":{"arguments":)";
+    json_write::string(delta, text);
+    delta += "}}]}";
+    chunk(out, delta);
+  } else if (dtype == "thinking_delta" && options_.include_reasoning) {
+    if (!text.empty()) {
+      string_chunk(out, "reasoning_content", text);
+    }
+  }
+  // signature_delta, citations_delta and unknown deltas have no Chat equivalent.
+}
+
 void AnthropicToOpenAiStream::handle_event(const SseEventView& event, std::string& out) {
+  if (event.event == "content_block_stop") {
+    return;  // nothing to say in Chat Completions; its data need not be read
+  }
+  if (event.event == "content_block_delta") {
+    // Most of a stream: read by a SAX pass. An event whose type says otherwise goes on below.
+    thread_local AnthropicDeltaReader reader;
+    thread_local AnthropicDelta delta;
+    if (reader.read(event.data, delta) && (delta.type == "content_block_delta" || delta.type.empty())) {
+      ensure_started(out);
+      on_block_delta(delta.index, delta.delta_type, delta.text, out);
+      return;
+    }
+  }
   const json::object* parsed = EventJson::parse(event.data);
   if (parsed == nullptr) {
     emit_error(make_error(ErrorKind::bad_gateway, "upstream sent a malformed stream event",
@@ -642,35 +713,6 @@ void AnthropicToOpenAiStream::handle_event(const SseEventView& event, std::strin
   }
 
   namespace w = json_write;
-  // One chat.completion.chunk around `delta` (JSON text): the part before the delta is the same
-  // for the whole stream and was written once.
-  auto chunk = [&](std::string_view delta, std::string_view finish_reason = {}) {
-    out += chunk_prefix_;
-    out += delta;
-    out += R"(,"logprobs":null,"finish_reason":)";
-    if (finish_reason.empty()) {
-      out += "null";
-    } else {
-      w::string(out, finish_reason);
-    }
-    out += options_.include_usage ? R"(}],"usage":null})" "\n\n" : "}]}\n\n";
-  };
-  // The same, with the delta {"key": value} built here.
-  auto string_chunk = [&](std::string_view key, std::string_view value) {
-    std::string& delta = scratch_;
-    delta.clear();
-    delta += '{';
-    w::key(delta, key);
-    w::string(delta, value);
-    delta += '}';
-    chunk(delta);
-  };
-  auto ensure_started = [&]() {
-    if (!started_) {
-      started_ = true;
-      chunk(R"({"role":"assistant","content":""})");
-    }
-  };
   auto read_usage = [&](const json::object& usage) {
     // Non-null values are cumulative totals that replace earlier ones (1.5).
     input_tokens_ = int_field(usage, "input_tokens", input_tokens_);
@@ -702,11 +744,11 @@ void AnthropicToOpenAiStream::handle_event(const SseEventView& event, std::strin
         read_usage(*usage);
       }
     }
-    ensure_started();
+    ensure_started(out);
     return;
   }
   if (type == "content_block_start") {
-    ensure_started();
+    ensure_started(out);
     std::int64_t index = int_field(ev, "index", -1);
     const json::object* block = obj_field(ev, "content_block");
     if (index < 0 || index > 100000 || block == nullptr) {
@@ -731,48 +773,25 @@ void AnthropicToOpenAiStream::handle_event(const SseEventView& event, std::strin
       delta += R"(,"type":"function","function":{"name":)";
       w::string(delta, str_field(*block, "name"));
       delta += R"(,"arguments":""}}]})";
-      chunk(delta);
+      chunk(out, delta);
     }
     return;
   }
   if (type == "content_block_delta") {
-    ensure_started();
     const json::object* delta = obj_field(ev, "delta");
-    if (delta == nullptr) {
-      return;
+    ensure_started(out);
+    if (delta != nullptr) {
+      const std::string_view dtype = str_field(*delta, "type");
+      const std::string_view text = dtype == "text_delta"         ? str_field(*delta, "text")
+                                    : dtype == "input_json_delta" ? str_field(*delta, "partial_json")
+                                    : dtype == "thinking_delta"   ? str_field(*delta, "thinking")
+                                                                  : std::string_view{};
+      on_block_delta(int_field(ev, "index", -1), dtype, text, out);
     }
-    std::int64_t index = int_field(ev, "index", -1);
-    std::string_view dtype = str_field(*delta, "type");
-    if (dtype == "text_delta") {
-      std::string_view text = str_field(*delta, "text");
-      if (!text.empty()) {
-        string_chunk("content", text);
-      }
-    } else if (dtype == "input_json_delta") {
-      std::string_view part = str_field(*delta, "partial_json");
-      if (part.empty() || index < 0 ||
-          static_cast<std::size_t>(index) >= tool_slot_by_block_.size() ||
-          tool_slot_by_block_[static_cast<std::size_t>(index)] < 0) {
-        return;
-      }
-      std::string& delta = scratch_;
-      delta.assign(R"({"tool_calls":[{"index":)");
-      w::integer(delta, tool_slot_by_block_[static_cast<std::size_t>(index)]);
-      delta += R"(,"function":{"arguments":)";
-      w::string(delta, part);
-      delta += "}}]}";
-      chunk(delta);
-    } else if (dtype == "thinking_delta" && options_.include_reasoning) {
-      std::string_view thinking = str_field(*delta, "thinking");
-      if (!thinking.empty()) {
-        string_chunk("reasoning_content", thinking);
-      }
-    }
-    // signature_delta, citations_delta and unknown deltas have no Chat equivalent.
     return;
   }
   if (type == "message_delta") {
-    ensure_started();
+    ensure_started(out);
     if (const json::object* usage = obj_field(ev, "usage")) {
       read_usage(*usage);
     }
@@ -780,15 +799,15 @@ void AnthropicToOpenAiStream::handle_event(const SseEventView& event, std::strin
     std::string_view stop = delta != nullptr ? str_field(*delta, "stop_reason") : "";
     if (!finish_sent_ && !stop.empty()) {
       finish_sent_ = true;
-      chunk("{}", finish_reason_for(stop));
+      chunk(out, "{}", finish_reason_for(stop));
     }
     return;
   }
   if (type == "message_stop") {
-    ensure_started();
+    ensure_started(out);
     if (!finish_sent_) {
       finish_sent_ = true;
-      chunk("{}", "stop");
+      chunk(out, "{}", "stop");
     }
     complete(out);
     return;

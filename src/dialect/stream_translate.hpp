@@ -130,6 +130,11 @@ class AnthropicToOpenAiStream {
 
  private:
   void handle_event(const SseEventView& event, std::string& out);
+  void on_block_delta(std::int64_t index, std::string_view dtype, std::string_view text, std::string& out);
+  // One chat.completion.chunk around `delta` (JSON text).
+  void chunk(std::string& out, std::string_view delta, std::string_view finish_reason = {});
+  void string_chunk(std::string& out, std::string_view key, std::string_view value);  // delta {key: value}
+  void ensure_started(std::string& out);
   void complete(std::string& out);
   void emit_error(const ApiError& error, std::string& out);
 
