@@ -138,3 +138,47 @@ describe('translation between dialects', () => {
     assert.ok(m.spillway_requests_total > 0);
   });
 });
+
+describe('keep-alive pings while a local model is silent', () => {
+  const suite = suiteContext();
+  let gw;
+  before(async () => {
+    // Response headers at once, the first token after 800 ms: a long prompt being read.
+    const slow = await startMock(suite, 'openai', ['--reply', REPLY, '--ttft-ms', '800']);
+    const slowClaude = await startMock(suite, 'anthropic', ['--reply', REPLY, '--ttft-ms', '800']);
+    gw = await startGateway(suite, {
+      limits: { stream_ping_ms: 100 },
+      upstreams: [upstreamFor('slow', slow, 'openai'), upstreamFor('slow-claude', slowClaude, 'anthropic')],
+      routes: [
+        { match: { model: 'claude-*' }, to: [{ upstream: 'slow', model: 'qwen2.5-coder' }] },
+        { match: { model: '*' }, to: [{ upstream: 'slow-claude', model: 'claude-sonnet-4-5' }] },
+      ],
+    });
+  });
+
+  test('the Anthropic SDK streams through pings (before message_start) to the whole answer', async () => {
+    const before = (await metrics(gw.url)).spillway_stream_pings_sent_total;
+    const anthropic = new Anthropic({ apiKey: 'unused', baseURL: gw.url, maxRetries: 0, timeout: 20_000 });
+    const stream = anthropic.messages.stream({
+      model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'Take your time.' }],
+    });
+    const msg = await stream.finalMessage();
+    assert.deepEqual(msg.content, [{ type: 'text', text: REPLY }]);
+    assert.equal(msg.stop_reason, 'end_turn');
+    const pings = (await metrics(gw.url)).spillway_stream_pings_sent_total - before;
+    assert.ok(pings >= 1, `pings sent during the silence: ${pings}`);
+  });
+
+  test('the OpenAI SDK streams through ping comments to the whole answer', async () => {
+    const before = (await metrics(gw.url)).spillway_stream_pings_sent_total;
+    const openai = new OpenAI({ apiKey: 'unused', baseURL: `${gw.url}/v1`, maxRetries: 0, timeout: 20_000 });
+    const stream = await openai.chat.completions.create({
+      model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'Take your time.' }],
+    });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    assert.equal(text, REPLY);
+    const pings = (await metrics(gw.url)).spillway_stream_pings_sent_total - before;
+    assert.ok(pings >= 1, `pings sent during the silence: ${pings}`);
+  });
+});
