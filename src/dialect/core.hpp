@@ -58,6 +58,22 @@ struct ToolChoice {
   std::string name;  // for named
 };
 
+// Anthropic's `thinking`. OpenAI's reasoning_effort arrives as a budget (parse) and leaves
+// as an effort level (emit), so the core form keeps Anthropic's shape.
+enum class ThinkingType { enabled, adaptive, disabled };
+
+struct Thinking {
+  ThinkingType type = ThinkingType::enabled;
+  std::optional<std::int64_t> budget_tokens;  // enabled only
+};
+
+// Structured output: the reply must be JSON matching `schema` (Anthropic output_config.format,
+// OpenAI response_format json_schema).
+struct OutputSchema {
+  std::string name;  // OpenAI's json_schema.name; Anthropic has none
+  boost::json::value schema;
+};
+
 struct Request {
   std::string model;
   std::vector<std::string> system;  // system text parts, in order
@@ -71,6 +87,14 @@ struct Request {
   std::vector<std::string> stop_sequences;
   bool stream = false;
   std::string user;  // metadata.user_id / user
+  std::optional<std::int64_t> top_k;
+  std::optional<Thinking> thinking;
+  std::string effort;  // Anthropic output_config.effort (low ... max); "" when not given
+  std::optional<OutputSchema> output_schema;
+  // Features of the client's request that the core form has no place for, by name in the
+  // client's dialect ("cache_control", "context_management", "logprobs"...), each once, in the
+  // order met. The emitters add what the upstream's dialect cannot express.
+  std::vector<std::string> dropped;
 };
 
 enum class StopReason {

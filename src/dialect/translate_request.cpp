@@ -35,10 +35,70 @@ std::optional<double> number_of(const json::object& o, std::string_view key) {
 }
 
 std::optional<std::int64_t> int_of(const json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key); v && v->is_number()) {
-    return v->to_number<std::int64_t>();
+  if (auto* v = o.if_contains(key)) {
+    return int64_of(*v);  // nullopt also for numbers out of int64's range
   }
   return std::nullopt;
+}
+
+using Dropped = std::vector<std::string>;
+
+// The list ends up in a response header and a log line, and unknown field names are the
+// client's: keep names to header-safe characters and the list short.
+constexpr std::size_t max_dropped_names = 32;
+constexpr std::size_t max_dropped_name_length = 64;
+constexpr std::string_view more_dropped = "(more)";
+
+void note(Dropped& dropped, std::string name) {
+  if (name.size() > max_dropped_name_length) {
+    name.resize(max_dropped_name_length);
+  }
+  for (char& c : name) {
+    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                      c == '-' || c == '.' || c == ' ' || c == '(' || c == ')';
+    if (!safe) {
+      c = '?';
+    }
+  }
+  if (std::find(dropped.begin(), dropped.end(), name) != dropped.end()) {
+    return;
+  }
+  if (dropped.size() < max_dropped_names) {
+    dropped.push_back(std::move(name));
+  } else if (dropped.back() != more_dropped) {
+    dropped.emplace_back(more_dropped);
+  }
+}
+
+// Whether a field the translation cannot carry asked for anything: null, false, "", [] and {}
+// say no more than leaving the field out, and neither do OpenAI's documented defaults.
+bool asks_for_something(std::string_view key, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return false;
+    case json::kind::bool_: return v.get_bool();
+    case json::kind::string: {
+      std::string_view s = v.get_string();
+      return !s.empty() && !(key == "service_tier" && (s == "auto" || s == "default"));
+    }
+    case json::kind::array: return !v.get_array().empty();
+    case json::kind::object: return !v.get_object().empty();
+    default:
+      return !((key == "presence_penalty" || key == "frequency_penalty" || key == "top_logprobs") &&
+               v.to_number<double>() == 0.0);
+  }
+}
+
+// Notes each key of `o` outside `known` that asks for something, as prefix + key;
+// cache_control is one name wherever it sits (Claude Code puts it on many things).
+void note_unknown(const json::object& o, std::initializer_list<std::string_view> known, std::string_view prefix,
+                  Dropped& dropped) {
+  for (const auto& kv : o) {
+    std::string_view key = kv.key();
+    if (std::find(known.begin(), known.end(), key) != known.end() || !asks_for_something(key, kv.value())) {
+      continue;
+    }
+    note(dropped, key == "cache_control" ? std::string(key) : std::string(prefix) + std::string(key));
+  }
 }
 
 Block text_block(std::string text) {
@@ -49,8 +109,8 @@ Block text_block(std::string text) {
 }
 
 // Text of a system value / OpenAI text content: a string or an array of text parts.
-std::variant<std::vector<std::string>, ApiError> text_parts(const json::value& v,
-                                                            std::string_view what) {
+std::variant<std::vector<std::string>, ApiError> text_parts(const json::value& v, std::string_view what,
+                                                            Dropped& dropped) {
   std::vector<std::string> out;
   if (v.is_string()) {
     out.emplace_back(v.get_string());
@@ -66,6 +126,7 @@ std::variant<std::vector<std::string>, ApiError> text_parts(const json::value& v
     if (!part.is_object() || str_of(part.get_object(), "type") != "text") {
       return bad(std::string(what) + " may contain only text blocks");
     }
+    note_unknown(part.get_object(), {"type", "text"}, "", dropped);
     out.push_back(str_of(part.get_object(), "text"));
   }
   return out;
@@ -123,12 +184,20 @@ std::variant<std::vector<Block>, ApiError> content_parts(const json::value& cont
 }
 
 // Blocks of an Anthropic content value; empty text is skipped (3.8 #3), blocks with no
-// counterpart (redacted_thinking, unknown types) are dropped, untranslatable ones refused.
-std::variant<std::vector<Block>, ApiError> anthropic_blocks(const json::value& content,
-                                                            bool inside_tool_result) {
+// counterpart (redacted_thinking, server-tool plumbing, unknown types) are dropped and noted,
+// untranslatable ones refused.
+std::variant<std::vector<Block>, ApiError> anthropic_blocks(const json::value& content, bool inside_tool_result,
+                                                            Dropped& dropped) {
   using Out = std::vector<Block>;
   return content_parts(content, "blocks", [&](const json::object& b, Out& out) -> std::optional<ApiError> {
     std::string type = str_of(b, "type");
+    // Fields beyond the ones carried: cache_control, citations, a document's title...
+    if (type == "text" || type == "image" || type == "document" || type == "tool_use" || type == "tool_result" ||
+        type == "thinking") {
+      note_unknown(b, {"type", "text", "source", "id", "name", "input", "tool_use_id", "is_error", "content", "thinking",
+                       "signature"},
+                   type + ".", dropped);
+    }
     if (type == "text") {
       std::string text = str_of(b, "text");
       if (!text.empty()) {
@@ -150,6 +219,7 @@ std::variant<std::vector<Block>, ApiError> anthropic_blocks(const json::value& c
       }
     } else if (inside_tool_result) {
       // Tool results hold text/image/document; anything else has no text-only form.
+      note(dropped, (type.empty() ? "untyped" : type) + " blocks");
       return std::nullopt;
     } else if (type == "tool_use") {
       Block t;
@@ -167,7 +237,7 @@ std::variant<std::vector<Block>, ApiError> anthropic_blocks(const json::value& c
         r.is_error = e->get_bool();
       }
       if (auto* c = b.if_contains("content")) {
-        auto parts = anthropic_blocks(*c, true);
+        auto parts = anthropic_blocks(*c, true, dropped);
         if (auto* err = std::get_if<ApiError>(&parts)) {
           return std::move(*err);
         }
@@ -180,6 +250,8 @@ std::variant<std::vector<Block>, ApiError> anthropic_blocks(const json::value& c
       t.text = str_of(b, "thinking");
       t.signature = str_of(b, "signature");
       out.push_back(std::move(t));
+    } else {
+      note(dropped, (type.empty() ? "untyped" : type) + " blocks");
     }
     return std::nullopt;
   });
@@ -201,6 +273,7 @@ std::optional<ApiError> anthropic_tools(const json::object& body, core::Request&
       if (!type.empty() && type != "custom") {
         return bad("server tool '" + type + "' cannot run on an OpenAI-compatible upstream");
       }
+      note_unknown(t, {"type", "name", "description", "input_schema", "strict"}, "tools.", req.dropped);
       core::Tool tool;
       tool.name = str_of(t, "name");
       tool.description = str_of(t, "description");
@@ -238,11 +311,14 @@ std::optional<ApiError> anthropic_tools(const json::object& body, core::Request&
 
 // ---- OpenAI -> core ----------------------------------------------------------------------
 
-std::variant<Block, ApiError> openai_image(const json::object& part) {
+std::variant<Block, ApiError> openai_image(const json::object& part, Dropped& dropped) {
   auto* iu = part.if_contains("image_url");
   std::string url;
   if (iu && iu->is_object()) {
     url = str_of(iu->get_object(), "url");
+    if (std::string detail = str_of(iu->get_object(), "detail"); !detail.empty() && detail != "auto") {
+      note(dropped, "image_url.detail");  // Anthropic picks the resolution itself
+    }
   } else if (iu && iu->is_string()) {
     url = std::string(iu->get_string());
   }
@@ -266,9 +342,9 @@ std::variant<Block, ApiError> openai_image(const json::object& part) {
   return b;
 }
 
-std::variant<std::vector<Block>, ApiError> openai_user_content(const json::value& content) {
+std::variant<std::vector<Block>, ApiError> openai_user_content(const json::value& content, Dropped& dropped) {
   using Out = std::vector<Block>;
-  return content_parts(content, "parts", [](const json::object& p, Out& out) -> std::optional<ApiError> {
+  return content_parts(content, "parts", [&](const json::object& p, Out& out) -> std::optional<ApiError> {
     std::string type = str_of(p, "type");
     if (type == "text") {
       std::string text = str_of(p, "text");
@@ -276,7 +352,7 @@ std::variant<std::vector<Block>, ApiError> openai_user_content(const json::value
         out.push_back(text_block(std::move(text)));
       }
     } else if (type == "image_url") {
-      auto img = openai_image(p);
+      auto img = openai_image(p, dropped);
       if (auto* e = std::get_if<ApiError>(&img)) {
         return std::move(*e);
       }
@@ -293,8 +369,10 @@ std::optional<ApiError> openai_message(const json::object& m, core::Request& req
   const json::value* content = m.if_contains("content");
   json::value null_content;
   const json::value& c = content ? *content : null_content;
+  // name, refusal, reasoning_content (prior reasoning has no unsigned Anthropic form, 3.8 #9)...
+  note_unknown(m, {"role", "content", "tool_calls", "tool_call_id"}, "messages.", req.dropped);
   if (role == "system" || role == "developer") {
-    auto parts = text_parts(c, "system content");
+    auto parts = text_parts(c, "system content", req.dropped);
     if (auto* e = std::get_if<ApiError>(&parts)) {
       return std::move(*e);
     }
@@ -304,7 +382,7 @@ std::optional<ApiError> openai_message(const json::object& m, core::Request& req
     return std::nullopt;
   }
   if (role == "user") {
-    auto blocks = openai_user_content(c);
+    auto blocks = openai_user_content(c, req.dropped);
     if (auto* e = std::get_if<ApiError>(&blocks)) {
       return std::move(*e);
     }
@@ -313,7 +391,7 @@ std::optional<ApiError> openai_message(const json::object& m, core::Request& req
   }
   if (role == "assistant") {
     Message msg{Role::assistant, {}};
-    auto parts = text_parts(c, "assistant content");
+    auto parts = text_parts(c, "assistant content", req.dropped);
     if (auto* e = std::get_if<ApiError>(&parts)) {
       return std::move(*e);
     }
@@ -346,7 +424,7 @@ std::optional<ApiError> openai_message(const json::object& m, core::Request& req
     return std::nullopt;
   }
   if (role == "tool") {
-    auto parts = text_parts(c, "tool content");
+    auto parts = text_parts(c, "tool content", req.dropped);
     if (auto* e = std::get_if<ApiError>(&parts)) {
       return std::move(*e);
     }
@@ -426,7 +504,7 @@ void emit_openai_user(const Message& m, json::array& out) {
   }
 }
 
-void emit_openai_assistant(const Message& m, json::array& out) {
+void emit_openai_assistant(const Message& m, json::array& out, Dropped& dropped) {
   std::string text;
   json::array calls;
   for (const Block& b : m.content) {
@@ -438,7 +516,11 @@ void emit_openai_assistant(const Message& m, json::array& out) {
           {"type", "function"},
           {"function", json::object{{"name", b.name}, {"arguments", json::serialize(b.input)}}}});
     }
-    // thinking: dropped, signatures mean nothing off Anthropic (3.1).
+    // thinking: dropped, signatures mean nothing off Anthropic (3.1), and local servers
+    // do not agree on a field for prior reasoning (docs/translation.md).
+    if (b.type == BlockType::thinking) {
+      note(dropped, "thinking blocks");
+    }
   }
   if (text.empty() && calls.empty()) {
     return;
@@ -564,17 +646,226 @@ bool is_blank(const std::string& s) {
   return s.find_first_not_of(" \t\r\n") == std::string::npos;
 }
 
+// ---- thinking, effort and structured output -----------------------------------------------
+
+constexpr std::int64_t min_thinking_budget = 1024;  // Anthropic's minimum budget_tokens
+
+bool is_anthropic_effort(std::string_view e) {
+  return e == "low" || e == "medium" || e == "high" || e == "xhigh" || e == "max";
+}
+
+// OpenAI reasoning_effort -> an Anthropic thinking budget; each level maps back to itself.
+std::optional<std::int64_t> budget_for_effort(std::string_view effort) {
+  if (effort == "minimal") {
+    return min_thinking_budget;
+  }
+  if (effort == "low") {
+    return 2048;
+  }
+  if (effort == "medium") {
+    return 8192;
+  }
+  if (effort == "high") {
+    return 16384;
+  }
+  if (effort == "xhigh" || effort == "max") {
+    return 32768;
+  }
+  return std::nullopt;
+}
+
+// reasoning_effort for local servers: low, medium or high, the levels vLLM, SGLang and
+// Ollama all accept (vLLM rejects others with a 400).
+std::string_view effort_for_budget(std::int64_t budget) {
+  return budget < 4096 ? "low" : budget < 16384 ? "medium" : "high";
+}
+
+std::string_view effort_for_openai(std::string_view anthropic_effort) {
+  return anthropic_effort == "low" || anthropic_effort == "medium" ? anthropic_effort : "high";
+}
+
+// The JSON Schema of a structured-output request, or an error when there is none.
+std::variant<json::value, ApiError> output_schema_of(const json::object& holder, std::string_view what) {
+  auto* schema = holder.if_contains("schema");
+  if (!schema || !schema->is_object()) {
+    return bad(std::string(what) + " needs a schema object");
+  }
+  return *schema;
+}
+
+// Anthropic output_config.format (or the older top-level output_format beta).
+std::optional<ApiError> anthropic_output_format(const json::value& format, std::string_view what, core::Request& req) {
+  if (format.is_null()) {
+    return std::nullopt;
+  }
+  if (!format.is_object() || str_of(format.get_object(), "type") != "json_schema") {
+    // The client will parse the reply as the format says: dropping it changes the request.
+    return bad(std::string(what) + " other than json_schema cannot be translated");
+  }
+  auto schema = output_schema_of(format.get_object(), what);
+  if (auto* e = std::get_if<ApiError>(&schema)) {
+    return std::move(*e);
+  }
+  req.output_schema = core::OutputSchema{"", std::move(std::get<json::value>(schema))};
+  return std::nullopt;
+}
+
+std::optional<ApiError> anthropic_thinking_and_output(const json::object& o, core::Request& req) {
+  if (auto* t = o.if_contains("thinking"); t && t->is_object()) {
+    const auto& to = t->get_object();
+    std::string type = str_of(to, "type");
+    core::Thinking thinking;
+    if (type == "enabled") {
+      thinking.type = core::ThinkingType::enabled;
+      thinking.budget_tokens = int_of(to, "budget_tokens");
+    } else if (type == "adaptive") {
+      thinking.type = core::ThinkingType::adaptive;
+    } else if (type == "disabled") {
+      thinking.type = core::ThinkingType::disabled;
+    } else {
+      return bad("unknown thinking type '" + type + "'");
+    }
+    req.thinking = thinking;
+    note_unknown(to, {"type", "budget_tokens"}, "thinking.", req.dropped);  // display
+  }
+  if (auto* oc = o.if_contains("output_config"); oc && oc->is_object()) {
+    const auto& c = oc->get_object();
+    note_unknown(c, {"effort", "format"}, "output_config.", req.dropped);
+    std::string effort = str_of(c, "effort");
+    if (is_anthropic_effort(effort)) {
+      req.effort = std::move(effort);
+    } else if (!effort.empty()) {
+      note(req.dropped, "output_config.effort");
+    }
+    if (auto* f = c.if_contains("format")) {
+      if (auto err = anthropic_output_format(*f, "output_config.format", req)) {
+        return err;
+      }
+    }
+  }
+  if (auto* f = o.if_contains("output_format")) {
+    if (auto err = anthropic_output_format(*f, "output_format", req)) {
+      return err;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> openai_reasoning_and_format(const json::object& o, core::Request& req) {
+  if (auto* re = o.if_contains("reasoning_effort"); re && re->is_string()) {
+    std::string effort(re->get_string());
+    if (effort == "none") {
+      req.thinking = core::Thinking{core::ThinkingType::disabled, std::nullopt};
+    } else if (auto budget = budget_for_effort(effort)) {
+      req.thinking = core::Thinking{core::ThinkingType::enabled, budget};
+    } else {
+      return bad("unknown reasoning_effort '" + effort + "'");
+    }
+  }
+  if (auto* rf = o.if_contains("response_format"); rf && rf->is_object()) {
+    const auto& f = rf->get_object();
+    std::string type = str_of(f, "type");
+    if (type == "json_schema") {
+      auto* js = f.if_contains("json_schema");
+      if (!js || !js->is_object()) {
+        return bad("response_format json_schema needs a json_schema object");
+      }
+      auto schema = output_schema_of(js->get_object(), "response_format json_schema");
+      if (auto* e = std::get_if<ApiError>(&schema)) {
+        return std::move(*e);
+      }
+      req.output_schema = core::OutputSchema{str_of(js->get_object(), "name"), std::move(std::get<json::value>(schema))};
+    } else if (type == "json_object") {
+      // Anthropic's structured output needs a schema; plain JSON mode has no counterpart, and
+      // dropping it would hand the client prose where it expects JSON.
+      return bad("response_format json_object cannot be translated to Anthropic: send json_schema with a schema");
+    } else if (!type.empty() && type != "text") {
+      return bad("response_format type '" + type + "' cannot be translated");
+    }
+  }
+  return std::nullopt;
+}
+
+// Fields an OpenAI request may carry that ask for something Anthropic cannot do: dropping
+// them would change what the client gets, so they are refused.
+std::optional<ApiError> openai_refused_fields(const json::object& o) {
+  struct Refusal {
+    std::string_view key;
+    std::string_view message;
+  };
+  static constexpr Refusal refusals[] = {
+      {"functions", "legacy functions cannot be translated; send tools"},
+      {"function_call", "legacy function_call cannot be translated; send tool_choice"},
+      {"audio", "audio output cannot be translated to Anthropic"},
+      {"web_search_options", "web search cannot run on an Anthropic upstream through translation"},
+  };
+  for (const auto& r : refusals) {
+    if (auto* v = o.if_contains(r.key); v && !v->is_null()) {
+      return bad(std::string(r.message));
+    }
+  }
+  if (auto* m = o.if_contains("modalities"); m && m->is_array()) {
+    for (const auto& v : m->get_array()) {
+      if (!v.is_string() || v.get_string() != "text") {
+        return bad("only text output can be translated to Anthropic");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+void emit_openai_reasoning(const core::Request& request, json::object& out, Dropped& dropped) {
+  std::string_view effort = request.effort.empty() ? std::string_view{} : effort_for_openai(request.effort);
+  if (!request.thinking) {
+    if (!effort.empty()) {
+      out["reasoning_effort"] = effort;
+    }
+    return;
+  }
+  const auto& t = *request.thinking;
+  const bool on = t.type != core::ThinkingType::disabled;
+  if (on && effort.empty() && t.budget_tokens) {
+    effort = effort_for_budget(*t.budget_tokens);
+  }
+  if (on && !effort.empty()) {
+    out["reasoning_effort"] = effort;
+  } else if (!effort.empty()) {
+    note(dropped, "output_config.effort");  // effort without thinking: no OpenAI form
+  }
+  // Qwen3 templates read enable_thinking, DeepSeek V3.x templates thinking; a template
+  // ignores the one it does not know, and servers without templates ignore both (5).
+  out["chat_template_kwargs"] = json::object{{"enable_thinking", on}, {"thinking", on}};
+}
+
 }  // namespace
+
+std::variant<RequestTranslation, ApiError> translate_request(Dialect client, Dialect upstream, const json::value& body,
+                                                            std::string_view upstream_model) {
+  auto parsed = client == Dialect::anthropic ? parse_anthropic_request(body) : parse_openai_request(body);
+  if (auto* e = std::get_if<ApiError>(&parsed)) {
+    return std::move(*e);
+  }
+  auto& request = std::get<core::Request>(parsed);
+  RequestTranslation out;
+  out.dropped = std::move(request.dropped);
+  out.body = upstream == Dialect::openai ? emit_openai_request(request, upstream_model, &out.dropped)
+                                         : emit_anthropic_request(request, upstream_model, &out.dropped);
+  return out;
+}
 
 std::variant<core::Request, ApiError> parse_anthropic_request(const json::value& body) {
   if (!body.is_object()) {
     return bad("request body must be a JSON object");
   }
   const auto& o = body.get_object();
+  if (auto* mcp = o.if_contains("mcp_servers"); mcp && asks_for_something("mcp_servers", *mcp)) {
+    // MCP servers give the model tools, like server tools (3.8 #13).
+    return bad("mcp_servers cannot be reached from an OpenAI-compatible upstream");
+  }
   core::Request req;
   req.model = str_of(o, "model");
   if (auto* sys = o.if_contains("system")) {
-    auto parts = text_parts(*sys, "system");
+    auto parts = text_parts(*sys, "system", req.dropped);
     if (auto* e = std::get_if<ApiError>(&parts)) {
       return std::move(*e);
     }
@@ -595,7 +886,7 @@ std::variant<core::Request, ApiError> parse_anthropic_request(const json::value&
     if (role == "system") {
       // Claude Code's mid-conversation system beta: local templates want one leading system
       // message, so it joins the top-level system text (3.1).
-      auto parts = text_parts(content ? *content : null_content, "system message content");
+      auto parts = text_parts(content ? *content : null_content, "system message content", req.dropped);
       if (auto* e = std::get_if<ApiError>(&parts)) {
         return std::move(*e);
       }
@@ -607,7 +898,7 @@ std::variant<core::Request, ApiError> parse_anthropic_request(const json::value&
     if (role != "user" && role != "assistant") {
       return bad("message role must be user or assistant, got '" + role + "'");
     }
-    auto blocks = anthropic_blocks(content ? *content : null_content, false);
+    auto blocks = anthropic_blocks(content ? *content : null_content, false, req.dropped);
     if (auto* e = std::get_if<ApiError>(&blocks)) {
       return std::move(*e);
     }
@@ -617,9 +908,13 @@ std::variant<core::Request, ApiError> parse_anthropic_request(const json::value&
   if (auto err = anthropic_tools(o, req)) {
     return std::move(*err);
   }
+  if (auto err = anthropic_thinking_and_output(o, req)) {
+    return std::move(*err);
+  }
   req.max_tokens = int_of(o, "max_tokens");
   req.temperature = number_of(o, "temperature");
   req.top_p = number_of(o, "top_p");
+  req.top_k = int_of(o, "top_k");
   if (auto* stops = o.if_contains("stop_sequences"); stops && stops->is_array()) {
     for (const auto& s : stops->get_array()) {
       if (s.is_string()) {
@@ -632,7 +927,14 @@ std::variant<core::Request, ApiError> parse_anthropic_request(const json::value&
   }
   if (auto* md = o.if_contains("metadata"); md && md->is_object()) {
     req.user = str_of(md->get_object(), "user_id");
+    note_unknown(md->get_object(), {"user_id"}, "metadata.", req.dropped);
   }
+  // Everything else: context_management, service_tier, container, inference_geo, top-level
+  // cache_control, fields newer than this translator (3.8 #13).
+  note_unknown(o,
+               {"model", "messages", "system", "max_tokens", "stream", "stop_sequences", "temperature", "top_p",
+                "top_k", "tools", "tool_choice", "thinking", "metadata", "output_config", "output_format"},
+               "", req.dropped);
   return req;
 }
 
@@ -641,6 +943,9 @@ std::variant<core::Request, ApiError> parse_openai_request(const json::value& bo
     return bad("request body must be a JSON object");
   }
   const auto& o = body.get_object();
+  if (auto err = openai_refused_fields(o)) {
+    return std::move(*err);
+  }
   core::Request req;
   req.model = str_of(o, "model");
   auto* msgs = o.if_contains("messages");
@@ -727,10 +1032,26 @@ std::variant<core::Request, ApiError> parse_openai_request(const json::value& bo
     req.stream = s->get_bool();
   }
   req.user = str_of(o, "user");
+  if (req.user.empty()) {
+    req.user = str_of(o, "safety_identifier");  // user's successor
+  }
+  req.top_k = int_of(o, "top_k");  // a local-server extension; Anthropic has it too
+  if (auto err = openai_reasoning_and_format(o, req)) {
+    return std::move(*err);
+  }
+  // Everything else: logprobs, penalties, seed, logit_bias, store, metadata, service_tier,
+  // prompt_cache_key, verbosity, prediction... (3.4: ignored by the translation).
+  note_unknown(o,
+               {"model", "messages", "tools", "tool_choice", "parallel_tool_calls", "max_tokens",
+                "max_completion_tokens", "temperature", "top_p", "top_k", "stop", "stream", "stream_options", "n",
+                "user", "safety_identifier", "reasoning_effort", "response_format", "modalities"},
+               "", req.dropped);
   return req;
 }
 
-std::string emit_openai_request(const core::Request& request, std::string_view upstream_model) {
+std::string emit_openai_request(const core::Request& request, std::string_view upstream_model, Dropped* dropped_out) {
+  Dropped scratch;
+  Dropped& dropped = dropped_out ? *dropped_out : scratch;
   json::object out;
   out["model"] = upstream_model;
   json::array messages;
@@ -745,7 +1066,7 @@ std::string emit_openai_request(const core::Request& request, std::string_view u
     if (m.role == Role::user) {
       emit_openai_user(m, messages);
     } else {
-      emit_openai_assistant(m, messages);
+      emit_openai_assistant(m, messages, dropped);
     }
   }
   out["messages"] = std::move(messages);
@@ -786,6 +1107,16 @@ std::string emit_openai_request(const core::Request& request, std::string_view u
   if (request.top_p) {
     out["top_p"] = *request.top_p;
   }
+  if (request.top_k) {
+    out["top_k"] = *request.top_k;  // vLLM, llama.cpp, Ollama and SGLang accept it (3.1)
+  }
+  emit_openai_reasoning(request, out, dropped);
+  if (request.output_schema) {
+    const auto& s = *request.output_schema;
+    out["response_format"] = json::object{
+        {"type", "json_schema"},
+        {"json_schema", json::object{{"name", s.name.empty() ? "output" : s.name}, {"schema", s.schema}, {"strict", true}}}};
+  }
   if (!request.stop_sequences.empty()) {
     json::array stop;
     for (const auto& s : request.stop_sequences) {
@@ -804,10 +1135,14 @@ std::string emit_openai_request(const core::Request& request, std::string_view u
   return json::serialize(out);
 }
 
-std::string emit_anthropic_request(const core::Request& request, std::string_view upstream_model) {
+std::string emit_anthropic_request(const core::Request& request, std::string_view upstream_model,
+                                   Dropped* dropped_out) {
+  Dropped scratch;
+  Dropped& dropped = dropped_out ? *dropped_out : scratch;
   json::object out;
   out["model"] = upstream_model;
-  out["max_tokens"] = request.max_tokens.value_or(default_max_tokens);
+  std::int64_t max_tokens = request.max_tokens.value_or(default_max_tokens);
+  out["max_tokens"] = max_tokens;
   if (!request.system.empty()) {
     std::string system;
     for (const auto& s : request.system) {
@@ -850,15 +1185,65 @@ std::string emit_anthropic_request(const core::Request& request, std::string_vie
     }
     out["tool_choice"] = std::move(tc);
   }
+  // Names below are OpenAI's: an Anthropic request is only emitted for OpenAI clients.
+  bool thinking = false;
+  if (request.thinking) {
+    const auto& t = *request.thinking;
+    const bool forced_tool = choice && (choice->type == core::ToolChoiceType::any || choice->type == core::ToolChoiceType::named);
+    if (t.type == core::ThinkingType::enabled && forced_tool) {
+      note(dropped, "reasoning_effort");  // budget thinking refuses forced tool use (1.3)
+    } else if (t.type == core::ThinkingType::enabled) {
+      const std::int64_t budget = std::max(t.budget_tokens.value_or(min_thinking_budget), min_thinking_budget);
+      if (max_tokens <= budget) {
+        // The budget must stay below max_tokens; keep the asked-for room for the answer.
+        max_tokens = max_tokens > 0 && budget > INT64_MAX - max_tokens ? INT64_MAX : max_tokens + budget;
+        out["max_tokens"] = max_tokens;
+      }
+      out["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", budget}};
+      thinking = true;
+    } else {
+      thinking = t.type == core::ThinkingType::adaptive;
+      out["thinking"] = json::object{{"type", thinking ? "adaptive" : "disabled"}};
+    }
+  }
+  // With thinking on Anthropic takes no temperature or top_k and top_p only from 0.95 (1.2).
   if (request.temperature) {
-    out["temperature"] = std::clamp(*request.temperature, 0.0, 1.0);
+    const double temperature = std::clamp(*request.temperature, 0.0, 1.0);
+    if (thinking && temperature != 1.0) {
+      note(dropped, "temperature");
+    } else {
+      out["temperature"] = temperature;
+    }
   }
   if (request.top_p) {
-    out["top_p"] = *request.top_p;
+    if (thinking && *request.top_p < 0.95) {
+      note(dropped, "top_p");
+    } else {
+      out["top_p"] = *request.top_p;
+    }
+  }
+  if (request.top_k) {
+    if (thinking) {
+      note(dropped, "top_k");
+    } else {
+      out["top_k"] = *request.top_k;
+    }
+  }
+  json::object output_config;
+  if (!request.effort.empty()) {
+    output_config["effort"] = request.effort;
+  }
+  if (request.output_schema) {
+    output_config["format"] = json::object{{"type", "json_schema"}, {"schema", request.output_schema->schema}};
+  }
+  if (!output_config.empty()) {
+    out["output_config"] = std::move(output_config);
   }
   json::array stops;
   for (const auto& s : request.stop_sequences) {
-    if (!is_blank(s)) {
+    if (is_blank(s)) {
+      note(dropped, "stop");  // Anthropic rejects whitespace-only stop sequences
+    } else {
       stops.push_back(json::string(s));
     }
   }

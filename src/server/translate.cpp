@@ -78,14 +78,14 @@ std::variant<TranslatedRequest, ApiError> translate_request(Dialect client, Dial
   if (ec) {  // parse_request accepted it already; kept for safety
     return make_error(ErrorKind::invalid_request, "request body is not valid JSON", ErrorSource::client);
   }
-  auto core = client == Dialect::anthropic ? dialect::parse_anthropic_request(value) : dialect::parse_openai_request(value);
-  if (auto* e = std::get_if<ApiError>(&core)) {
+  auto translated = dialect::translate_request(client, upstream, value, upstream_model);
+  if (auto* e = std::get_if<ApiError>(&translated)) {
     return *e;
   }
-  const auto& request = std::get<dialect::core::Request>(core);
+  auto& request = std::get<dialect::RequestTranslation>(translated);
   TranslatedRequest out;
-  out.body = upstream == Dialect::openai ? dialect::emit_openai_request(request, upstream_model)
-                                         : dialect::emit_anthropic_request(request, upstream_model);
+  out.body = std::move(request.body);
+  out.dropped = std::move(request.dropped);
   out.include_usage = flag(value, {"stream_options", "include_usage"});
   out.thinking = flag(value, {"thinking", "type"});
   return out;

@@ -2,7 +2,9 @@
 // Cross-dialect exchanges: the client speaks one dialect, the route's upstream the other.
 // The request body goes through dialect/'s core form; the response (whole, streamed or an
 // error) is translated back before the client sees it. Internal to server/.
+#include <string>
 #include <variant>
+#include <vector>
 
 #include "dialect/request_info.hpp"
 #include "server/worker.hpp"
@@ -14,6 +16,8 @@ struct TranslatedRequest {
   std::string body;           // in the upstream's dialect
   bool include_usage = false; // OpenAI client asked for a usage chunk
   bool thinking = false;      // Anthropic client asked for thinking blocks
+  // Request features the upstream will not see, in the client's dialect (docs/translation.md).
+  std::vector<std::string> dropped;
 };
 
 std::variant<TranslatedRequest, ApiError> translate_request(Dialect client, Dialect upstream, std::string_view body,
