@@ -31,30 +31,27 @@ bool has_control_chars(const std::string& s) {
 
 }  // namespace
 
-std::optional<std::string> load_api_key(Upstream& upstream, const EnvLookup& env) {
-  const std::string prefix = "upstream '" + upstream.name + "': ";
-  if (!upstream.api_key_env.empty() && !upstream.api_key_file.empty()) {
-    return prefix + "api_key_env and api_key_file are both set; expected one of them";
-  }
+std::optional<std::string> read_key(const std::string& upstream, const std::string& env_name,
+                                    const std::string& file_path, const EnvLookup& env, ApiKey& out) {
+  const std::string prefix = "upstream '" + upstream + "': ";
   std::string key;
   std::string where;
-  if (!upstream.api_key_env.empty()) {
-    where = "environment variable " + upstream.api_key_env;
-    auto value = env(upstream.api_key_env);
+  if (!env_name.empty()) {
+    where = "environment variable " + env_name;
+    out.source = "env " + env_name;
+    auto value = env(env_name);
     if (!value) {
       return prefix + where + " is not set";
     }
     key = trim(*value);
-  } else if (!upstream.api_key_file.empty()) {
-    where = "api_key_file " + upstream.api_key_file;
+  } else {
+    where = "api_key_file " + file_path;
+    out.source = "file " + file_path;
     std::string contents;
-    if (auto error = read_whole_file(upstream.api_key_file, contents)) {
+    if (auto error = read_whole_file(file_path, contents)) {
       return prefix + where + " cannot be read: " + *error;
     }
     key = trim(std::move(contents));
-  } else {
-    upstream.api_key.clear();
-    return std::nullopt;
   }
   if (key.empty()) {
     return prefix + where + " is empty";
@@ -62,7 +59,25 @@ std::optional<std::string> load_api_key(Upstream& upstream, const EnvLookup& env
   if (has_control_chars(key)) {
     return prefix + "the key in " + where + " contains control characters";
   }
-  upstream.api_key = std::move(key);
+  out.secret = std::move(key);
+  return std::nullopt;
+}
+
+std::optional<std::string> load_api_key(Upstream& upstream, const EnvLookup& env) {
+  if (!upstream.api_key_env.empty() && !upstream.api_key_file.empty()) {
+    return "upstream '" + upstream.name + "': api_key_env and api_key_file are both set; expected one of them";
+  }
+  upstream.keys.clear();
+  upstream.api_key.clear();
+  if (upstream.api_key_env.empty() && upstream.api_key_file.empty()) {
+    return std::nullopt;
+  }
+  ApiKey key;
+  if (auto error = read_key(upstream.name, upstream.api_key_env, upstream.api_key_file, env, key)) {
+    return error;
+  }
+  upstream.api_key = key.secret;
+  upstream.keys.push_back(std::move(key));
   return std::nullopt;
 }
 

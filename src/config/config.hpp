@@ -22,6 +22,27 @@ struct Timeouts {
   milliseconds total{1'800'000};         // whole exchange, whatever happens
 };
 
+// Rate limits of one API key, per minute; 0 = not declared (then learnt from the provider's
+// rate-limit headers, with a cautious slow start until they arrive).
+struct RateLimits {
+  std::uint64_t rpm = 0;
+  std::uint64_t itpm = 0;  // input tokens
+  std::uint64_t otpm = 0;  // output tokens
+  std::uint64_t tpm = 0;   // input + output together (OpenAI's single token limit)
+  std::uint64_t max_concurrency = 0;
+};
+
+// How the provider holds output tokens at admission (docs/rate-limits.md).
+enum class OutputReservation { generated, max_tokens };
+// Whether cache reads count against the provider's input-token limit.
+enum class CacheReads { free, counted };
+
+// One key of an upstream's pool. The secret is never logged: print `source`.
+struct ApiKey {
+  std::string secret;
+  std::string source;  // "env NAME" or "file PATH"
+};
+
 struct Upstream {
   std::string name;
   Dialect kind = Dialect::openai;
@@ -34,13 +55,17 @@ struct Upstream {
 
   // The provider key, read from api_key_env or api_key_file at load time. Never logged, never
   // put in an error message: use key_source() to say where it came from.
-  std::string api_key;
-  std::string api_key_env;
+  std::string api_key;       // the first key of the pool ("" = none)
+  std::string api_key_env;   // where the first key came from
   std::string api_key_file;
+  std::vector<ApiKey> keys;  // the whole pool, first key included; empty = no key
   std::string ca_file;  // extra CA bundle for TLS verification (system store is always used)
 
   std::vector<std::string> models;  // models this upstream offers (for GET /v1/models)
   Timeouts timeouts;
+  RateLimits limits;  // per key of the pool
+  OutputReservation output_reservation = OutputReservation::max_tokens;  // default by kind
+  CacheReads cache_reads = CacheReads::counted;                          // default by kind
   std::size_t max_idle_connections = 64;  // per worker thread
 
   // "env ANTHROPIC_API_KEY", "file /run/secrets/key" or "none": safe to print.
@@ -53,10 +78,17 @@ struct RouteTarget {
   std::string model;     // "" = keep the client's model name
 };
 
+enum class Priority { interactive, background };
+
 struct Route {
   std::string model_pattern = "*";  // glob: `*` any run of characters, `?` one character
   std::vector<RouteTarget> to;      // the chain, tried in order
-  int line = 0;                     // where it was written, for messages
+  // Where a request goes when no candidate of `to` can take it within max_wait.
+  std::vector<RouteTarget> overflow;
+  // The longest a request waits for capacity. Claude Code gives up on a retry-after over 60 s.
+  milliseconds max_wait{30'000};
+  Priority priority = Priority::interactive;
+  int line = 0;  // where it was written, for messages
 };
 
 struct Auth {

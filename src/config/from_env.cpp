@@ -22,6 +22,8 @@ Upstream make_upstream(const EnvLookup& env, std::string name, Dialect kind, con
   Upstream u;
   u.name = std::move(name);
   u.kind = kind;
+  u.output_reservation = kind == Dialect::anthropic ? OutputReservation::generated : OutputReservation::max_tokens;
+  u.cache_reads = kind == Dialect::anthropic ? CacheReads::free : CacheReads::counted;
   if (auto error = detail::apply_base_url(url, u)) {
     throw ConfigError(kSource, 0, url_var + ": " + *error);
   }

@@ -34,8 +34,45 @@ RouteTarget read_target(const YamlFile& file, const Field& item, const std::vect
   return target;
 }
 
+// "20s", "1500ms", "2m": a duration with its unit (a bare number would be ambiguous).
+milliseconds read_duration(const YamlFile& file, const Field& field, milliseconds max) {
+  const std::string text = as_string(file, field, "expected a duration such as 20s or 1500ms");
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    ++digits;
+  }
+  const std::string unit = text.substr(digits);
+  std::uint64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60'000 : 0;
+  if (digits == 0 || digits > 9 || scale == 0) {
+    file.fail(field.line, field.where + ": '" + text + "' is not a duration; expected a number with ms, s or m, e.g. 20s");
+  }
+  const milliseconds value{std::stoull(text.substr(0, digits)) * scale};
+  if (value > max) {
+    file.fail(field.line, field.where + ": " + text + " is longer than the " + std::to_string(max.count() / 1000) +
+                              " s allowed");
+  }
+  return value;
+}
+
+std::vector<RouteTarget> read_targets(const YamlFile& file, const Field& to, const std::vector<Upstream>& upstreams) {
+  std::vector<RouteTarget> out;
+  if (to.value.IsScalar()) {
+    // `to: claude` is read as `to: [claude]`.
+    out.push_back(read_target(file, to, upstreams));
+    return out;
+  }
+  auto items = sequence_items(file, to, "upstream names or {upstream: NAME, model: MODEL}");
+  if (items.empty()) {
+    file.fail(to.line, to.where + " is empty; expected at least one upstream");
+  }
+  for (const auto& target : items) {
+    out.push_back(read_target(file, target, upstreams));
+  }
+  return out;
+}
+
 Route read_route(const YamlFile& file, const Field& item, const std::vector<Upstream>& upstreams) {
-  MapFields map(file, item, {"match", "to"});
+  MapFields map(file, item, {"match", "to", "overflow", "max_wait", "priority"});
   Route route;
   route.line = item.line;
   if (auto match = map.get("match")) {
@@ -44,18 +81,22 @@ Route read_route(const YamlFile& file, const Field& item, const std::vector<Upst
       route.model_pattern = as_string(file, *model, "expected a model name or glob such as \"claude-*\"");
     }
   }
-  Field to = map.require("to");
-  if (to.value.IsScalar()) {
-    // `to: claude` is read as `to: [claude]`.
-    route.to.push_back(read_target(file, to, upstreams));
-    return route;
+  route.to = read_targets(file, map.require("to"), upstreams);
+  if (auto f = map.get("overflow")) {
+    route.overflow = read_targets(file, *f, upstreams);
   }
-  auto items = sequence_items(file, to, "upstream names or {upstream: NAME, model: MODEL}");
-  if (items.empty()) {
-    file.fail(to.line, to.where + " is empty; expected at least one upstream");
+  if (auto f = map.get("max_wait")) {
+    route.max_wait = read_duration(file, *f, milliseconds{600'000});
   }
-  for (const auto& target : items) {
-    route.to.push_back(read_target(file, target, upstreams));
+  if (auto f = map.get("priority")) {
+    const std::string v = as_string(file, *f, "expected interactive or background");
+    if (v == "interactive") {
+      route.priority = Priority::interactive;
+    } else if (v == "background") {
+      route.priority = Priority::background;
+    } else {
+      file.fail(f->line, f->where + ": unknown priority '" + v + "'; expected interactive or background");
+    }
   }
   return route;
 }

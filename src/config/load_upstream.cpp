@@ -47,7 +47,7 @@ Timeouts read_timeouts(const YamlFile& file, const Field& field) {
 Upstream read_upstream(const YamlFile& file, const Field& item, const EnvLookup& env) {
   MapFields map(file, item,
                 {"name", "kind", "base_url", "api_key_env", "api_key_file", "ca_file", "models",
-                 "max_idle_connections", "timeouts"});
+                 "max_idle_connections", "timeouts", "limits", "output_reservation", "cache_reads"});
   Upstream u;
 
   Field name = map.require("name");
@@ -70,25 +70,94 @@ Upstream read_upstream(const YamlFile& file, const Field& item, const EnvLookup&
     file.fail(base_url.line, who + ": " + *error);
   }
 
-  int key_line = map.line();
+  // A key pool: api_key_env and api_key_file each take one name or a list; every key gets its
+  // own rate-limit buckets.
+  auto names = [&](const Field& f) {
+    return f.value.IsSequence() ? sequence_items(file, f, "names") : std::vector<Field>{f};
+  };
   if (auto f = map.get("api_key_env")) {
-    key_line = f->line;
-    if (!f->value.IsScalar() || !is_env_name(f->value.Scalar())) {
-      // Never echo the value: a common slip is pasting the key itself here.
-      file.fail(f->line, who + ": api_key_env must be the name of an environment variable (letters, digits and "
-                               "'_', e.g. ANTHROPIC_API_KEY), not the key itself");
+    for (const Field& item : names(*f)) {
+      if (!item.value.IsScalar() || !is_env_name(item.value.Scalar())) {
+        // Never echo the value: a common slip is pasting the key itself here.
+        file.fail(item.line, who + ": api_key_env must be the name of an environment variable (letters, digits and "
+                                   "'_', e.g. ANTHROPIC_API_KEY) or a list of them, not the key itself");
+      }
+      ApiKey key;
+      if (auto error = read_key(u.name, item.value.Scalar(), "", env, key)) {
+        file.fail(item.line, *error);
+      }
+      u.keys.push_back(std::move(key));
+      if (u.api_key_env.empty()) {
+        u.api_key_env = item.value.Scalar();
+      }
     }
-    u.api_key_env = f->value.Scalar();
   }
   if (auto f = map.get("api_key_file")) {
-    key_line = f->line;
-    if (!f->value.IsScalar() || f->value.Scalar().empty()) {
-      file.fail(f->line, who + ": api_key_file must be the path of a file holding the key");
+    for (const Field& item : names(*f)) {
+      if (!item.value.IsScalar() || item.value.Scalar().empty()) {
+        file.fail(item.line, who + ": api_key_file must be the path of a file holding a key");
+      }
+      ApiKey key;
+      if (auto error = read_key(u.name, "", item.value.Scalar(), env, key)) {
+        file.fail(item.line, *error);
+      }
+      u.keys.push_back(std::move(key));
+      if (u.api_key_env.empty() && u.api_key_file.empty()) {
+        u.api_key_file = item.value.Scalar();
+      }
     }
-    u.api_key_file = f->value.Scalar();
   }
-  if (auto error = load_api_key(u, env)) {
-    file.fail(key_line, *error);
+  if (!u.keys.empty()) {
+    u.api_key = u.keys.front().secret;
+  }
+  for (std::size_t i = 0; i < u.keys.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (u.keys[i].secret == u.keys[j].secret) {
+        file.fail(map.line(), who + ": " + u.keys[i].source + " holds the same key as " + u.keys[j].source +
+                                  "; a pool needs distinct keys");
+      }
+    }
+  }
+
+  // Rate-limit accounting follows the provider's documented behaviour unless told otherwise.
+  u.output_reservation = u.kind == Dialect::anthropic ? OutputReservation::generated : OutputReservation::max_tokens;
+  u.cache_reads = u.kind == Dialect::anthropic ? CacheReads::free : CacheReads::counted;
+  if (auto f = map.get("limits")) {
+    MapFields limits(file, *f, {"rpm", "itpm", "otpm", "tpm", "max_concurrency"});
+    constexpr std::uint64_t big = 1'000'000'000'000ULL;
+    auto read = [&](std::string_view key, std::uint64_t& out) {
+      if (auto v = limits.get(key)) {
+        out = as_uint(file, *v, 1, big);
+      }
+    };
+    read("rpm", u.limits.rpm);
+    read("itpm", u.limits.itpm);
+    read("otpm", u.limits.otpm);
+    read("tpm", u.limits.tpm);
+    read("max_concurrency", u.limits.max_concurrency);
+    if (u.limits.tpm != 0 && (u.limits.itpm != 0 || u.limits.otpm != 0)) {
+      file.fail(f->line, who + ": limits has tpm (input and output together) and itpm/otpm; expected one or the other");
+    }
+  }
+  if (auto f = map.get("output_reservation")) {
+    const std::string v = as_string(file, *f, "expected generated or max_tokens");
+    if (v == "generated") {
+      u.output_reservation = OutputReservation::generated;
+    } else if (v == "max_tokens") {
+      u.output_reservation = OutputReservation::max_tokens;
+    } else {
+      file.fail(f->line, who + ": unknown output_reservation '" + v + "'; expected generated or max_tokens");
+    }
+  }
+  if (auto f = map.get("cache_reads")) {
+    const std::string v = as_string(file, *f, "expected free or counted");
+    if (v == "free") {
+      u.cache_reads = CacheReads::free;
+    } else if (v == "counted") {
+      u.cache_reads = CacheReads::counted;
+    } else {
+      file.fail(f->line, who + ": unknown cache_reads '" + v + "'; expected free or counted");
+    }
   }
 
   if (auto f = map.get("ca_file")) {

@@ -180,12 +180,32 @@ TEST(LoadErrors, ApiKeyFileUnreadableOrEmpty) {
                5, "upstream 'a': api_key_file " + empty + " is empty");
 }
 
-TEST(LoadErrors, BothKeySourcesSet) {
-  std::string path = test::temp_file(".key", "k");
-  expect_error("upstreams:\n  - name: a\n    kind: openai\n    base_url: http://h\n    api_key_env: K\n"
-               "    api_key_file: " + path + "\n",
-               6, "upstream 'a': api_key_env and api_key_file are both set; expected one of them",
-               fake_env({{"K", "v"}}));
+TEST(LoadErrors, KeyPoolProblemsNameTheEntry) {
+  const std::string head = "upstreams:\n  - name: a\n    kind: anthropic\n    base_url: http://h\n";
+  expect_error(head + "    api_key_env: [K1, K2]\n", 5, "upstream 'a': environment variable K2 is not set",
+               fake_env({{"K1", "v1"}}));
+  expect_error(head + "    api_key_env:\n      - K1\n      - sk-ant-secret\n", 7, "not the key itself",
+               fake_env({{"K1", "v1"}}));
+  std::string path = test::temp_file(".key", "same");
+  expect_error(head + "    api_key_env: K\n    api_key_file: " + path + "\n", 2,
+               "file " + path + " holds the same key as env K; a pool needs distinct keys", fake_env({{"K", "same"}}));
+}
+
+TEST(LoadErrors, LimitsAndPolicies) {
+  const std::string head = "upstreams:\n  - name: a\n    kind: openai\n    base_url: http://h\n";
+  expect_error(head + "    limits: {rpm: 0}\n", 5, "");
+  expect_error(head + "    limits: {rpm: 10, tokens: 5}\n", 5, "unknown key 'tokens'");
+  expect_error(head + "    limits: {tpm: 10, itpm: 5}\n", 5, "limits has tpm (input and output together) and itpm/otpm");
+  expect_error(head + "    output_reservation: maybe\n", 5, "unknown output_reservation 'maybe'; expected generated or max_tokens");
+  expect_error(head + "    cache_reads: sometimes\n", 5, "unknown cache_reads 'sometimes'; expected free or counted");
+}
+
+TEST(LoadErrors, RouteQueueSettings) {
+  const std::string head = "upstreams:\n  - {name: a, kind: openai, base_url: 'http://h'}\nroutes:\n  - match: {model: x}\n    to: [a]\n";
+  expect_error(head + "    max_wait: 20\n", 6, "'20' is not a duration; expected a number with ms, s or m, e.g. 20s");
+  expect_error(head + "    max_wait: 11m\n", 6, "11m is longer than the 600 s allowed");
+  expect_error(head + "    priority: urgent\n", 6, "unknown priority 'urgent'; expected interactive or background");
+  expect_error(head + "    overflow: [nowhere]\n", 6, "unknown upstream 'nowhere'");
 }
 
 TEST(LoadErrors, UnreadableCaFile) {

@@ -168,3 +168,73 @@ TEST(ConfigErrorFormat, WithAndWithoutLine) {
 
 }  // namespace
 }  // namespace spillway::config
+
+namespace spillway::config {
+namespace {
+
+TEST(LoadValid, KeyPoolLimitsPoliciesAndQueueSettings) {
+  std::string path = test::temp_file(".key", "key-c\n");
+  Config c = load_string(R"(upstreams:
+  - name: claude
+    kind: anthropic
+    base_url: https://api.anthropic.com
+    api_key_env: [KEY_A, KEY_B]
+    api_key_file: )" + path + R"(
+    limits: { rpm: 50, itpm: 30000, otpm: 8000, max_concurrency: 16 }
+  - name: gpt
+    kind: openai
+    base_url: https://api.openai.com/v1
+    api_key_env: KEY_O
+    limits: { tpm: 150000 }
+    output_reservation: generated
+    cache_reads: free
+  - name: local
+    kind: openai
+    base_url: http://127.0.0.1:8000/v1
+routes:
+  - match: { model: "claude-*" }
+    to: [claude]
+    overflow: [{ upstream: local, model: qwen2.5-coder-32b }]
+    max_wait: 20s
+    priority: background
+  - match: { model: "*" }
+    to: local
+)",
+                         "pool.yaml", fake_env({{"KEY_A", "a"}, {"KEY_B", "b"}, {"KEY_O", "o"}}));
+  const Upstream& claude = c.upstreams[0];
+  ASSERT_EQ(claude.keys.size(), 3u);
+  EXPECT_EQ(claude.keys[0].secret, "a");
+  EXPECT_EQ(claude.keys[0].source, "env KEY_A");
+  EXPECT_EQ(claude.keys[1].source, "env KEY_B");
+  EXPECT_EQ(claude.keys[2].secret, "key-c");
+  EXPECT_EQ(claude.keys[2].source, "file " + path);
+  EXPECT_EQ(claude.api_key, "a");
+  EXPECT_EQ(claude.limits.rpm, 50u);
+  EXPECT_EQ(claude.limits.itpm, 30000u);
+  EXPECT_EQ(claude.limits.otpm, 8000u);
+  EXPECT_EQ(claude.limits.max_concurrency, 16u);
+  // Defaults follow the provider: Anthropic counts generated output and leaves cache reads free.
+  EXPECT_EQ(claude.output_reservation, OutputReservation::generated);
+  EXPECT_EQ(claude.cache_reads, CacheReads::free);
+  const Upstream& gpt = c.upstreams[1];
+  EXPECT_EQ(gpt.limits.tpm, 150000u);
+  EXPECT_EQ(gpt.output_reservation, OutputReservation::generated);
+  EXPECT_EQ(gpt.cache_reads, CacheReads::free);
+  const Upstream& local = c.upstreams[2];
+  EXPECT_TRUE(local.keys.empty());
+  EXPECT_EQ(local.output_reservation, OutputReservation::max_tokens);
+  EXPECT_EQ(local.cache_reads, CacheReads::counted);
+
+  ASSERT_EQ(c.routes.size(), 2u);
+  ASSERT_EQ(c.routes[0].overflow.size(), 1u);
+  EXPECT_EQ(c.routes[0].overflow[0].upstream, "local");
+  EXPECT_EQ(c.routes[0].overflow[0].model, "qwen2.5-coder-32b");
+  EXPECT_EQ(c.routes[0].max_wait, milliseconds{20'000});
+  EXPECT_EQ(c.routes[0].priority, Priority::background);
+  EXPECT_TRUE(c.routes[1].overflow.empty());
+  EXPECT_EQ(c.routes[1].max_wait, milliseconds{30'000});
+  EXPECT_EQ(c.routes[1].priority, Priority::interactive);
+}
+
+}  // namespace
+}  // namespace spillway::config
