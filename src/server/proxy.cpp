@@ -69,6 +69,7 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
   if (!x.is_event_stream() && (x.body_done() || (length && *length <= max_whole_body))) {
     http::response<http::string_body> res{status, client.version};
     copy_response_headers(x.headers(), res, u);
+    client.add_response_headers(res);
     if (length) {
       res.body().reserve(*length);
     }
@@ -95,6 +96,7 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
   const bool chunked = client.version >= 11;
   http::response<http::empty_body> res{status, client.version};
   copy_response_headers(x.headers(), res, u);
+  client.add_response_headers(res);
   if (x.is_event_stream()) {
     res.set(http::field::cache_control, "no-cache");
     res.set("x-accel-buffering", "no");  // tell any proxy in front not to buffer the stream
@@ -190,6 +192,22 @@ asio::awaitable<bool> estimate_tokens(Client& client, const dialect::RequestInfo
   co_return co_await respond(client, http::status::ok, "application/json", boost::json::serialize(body));
 }
 
+// What a translation dropped is said once in the log and in a response header, so a user can
+// tell why the model ignored part of a request (docs/translation.md).
+void report_dropped(Client& client, const std::vector<std::string>& dropped, Dialect from, const config::Upstream& u) {
+  if (dropped.empty()) {
+    return;
+  }
+  std::string list;
+  for (const auto& name : dropped) {
+    list += (list.empty() ? "" : ", ") + name;
+  }
+  log::warn(std::string("translating a ") + (from == Dialect::anthropic ? "Messages" : "Chat Completions") +
+            " request for upstream '" + u.name + "' dropped: " + list);
+  std::erase_if(client.response_headers, [](const auto& h) { return h.first == "x-spillway-dropped"; });
+  client.response_headers.emplace_back("x-spillway-dropped", std::move(list));
+}
+
 void count_failure(const ApiError& e) {
   log::warn(e.message);
   auto& c = metrics::counters();
@@ -236,6 +254,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
         co_return co_await respond_error(client, dialect, error);
       }
       translated = std::move(std::get<TranslatedRequest>(t));
+      report_dropped(client, translated->dropped, dialect, u);
     }
     if (last_error) {
       bump(c.failovers);

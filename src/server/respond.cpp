@@ -36,6 +36,7 @@ asio::awaitable<bool> respond(Client& client, http::status status, std::string_v
   if (!upstream.empty()) {
     res.set("x-spillway-upstream", upstream);
   }
+  client.add_response_headers(res);
   res.body() = std::move(body);
   metrics::count_response(static_cast<unsigned>(status));
   co_return co_await write_response(client, res);
@@ -63,6 +64,7 @@ asio::awaitable<bool> respond_error(Client& client, Dialect dialect, const ApiEr
   if (error.retry_after_s >= 0) {
     res.set(http::field::retry_after, std::to_string(error.retry_after_s));
   }
+  client.add_response_headers(res);
   res.body() = dialect::error_body(dialect, error);
   metrics::count_response(static_cast<unsigned>(error.status));
   co_return co_await write_response(client, res);

@@ -159,6 +159,7 @@ asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Di
   res.set(http::field::cache_control, "no-cache");
   res.set("x-accel-buffering", "no");
   res.set("x-spillway-upstream", u.name);
+  client.add_response_headers(res);
   res.keep_alive(client.keep_alive);
   res.chunked(true);
   const auto write_timeout = u.timeouts.between_events;

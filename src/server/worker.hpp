@@ -62,6 +62,15 @@ struct Client {
   bool keep_alive = true;
   bool head_only = false;  // a HEAD request: the response header, never a body (RFC 9110 9.3.2)
   std::chrono::milliseconds stream_ping{0};  // keep-alive ping period on quiet streams; 0 = off
+  // Headers every response to this request carries (x-spillway-dropped, ...), set by handlers.
+  std::vector<std::pair<std::string, std::string>> response_headers;
+
+  template <class Fields>
+  void add_response_headers(Fields& fields) const {
+    for (const auto& [name, value] : response_headers) {
+      fields.set(name, value);
+    }
+  }
 };
 
 asio::awaitable<void> run_session(tcp::socket socket, Worker& worker);
