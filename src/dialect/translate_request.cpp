@@ -674,8 +674,8 @@ std::optional<std::int64_t> budget_for_effort(std::string_view effort) {
   return std::nullopt;
 }
 
-// reasoning_effort for local servers: low, medium or high, the levels vLLM, SGLang and
-// Ollama all accept (vLLM rejects others with a 400).
+// reasoning_effort for local servers: low, medium or high, the levels every OpenAI-compatible
+// server knows (newer names like xhigh are not safe to send).
 std::string_view effort_for_budget(std::int64_t budget) {
   return budget < 4096 ? "low" : budget < 16384 ? "medium" : "high";
 }
@@ -832,8 +832,8 @@ void emit_openai_reasoning(const core::Request& request, json::object& out, Drop
   } else if (!effort.empty()) {
     note(dropped, "output_config.effort");  // effort without thinking: no OpenAI form
   }
-  // Qwen3 templates read enable_thinking, DeepSeek V3.x templates thinking; a template
-  // ignores the one it does not know, and servers without templates ignore both (5).
+  // Qwen3 templates read enable_thinking, DeepSeek V3.x and Granite templates thinking; a
+  // template ignores the one it does not know, and servers without templates ignore both (5).
   out["chat_template_kwargs"] = json::object{{"enable_thinking", on}, {"thinking", on}};
 }
 
