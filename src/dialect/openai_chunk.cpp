@@ -15,6 +15,7 @@ void OpenAiChunk::clear() {
   has_choice_list = false;
   choice = false;
   content.clear();
+  refusal.clear();
   reasoning.clear();
   finish = false;
   finish_reason.clear();
@@ -34,6 +35,7 @@ constexpr std::size_t max_tool_calls = 256;
 struct ChoiceFields {
   std::int64_t index = 0;
   std::string content;
+  std::string refusal;
   std::string reasoning_content;
   std::string reasoning;
   bool finish = false;
@@ -44,6 +46,7 @@ struct ChoiceFields {
   void clear() {
     index = 0;
     content.clear();
+    refusal.clear();
     reasoning_content.clear();
     reasoning.clear();
     finish = false;
@@ -156,6 +159,7 @@ struct Handler {
       // The first choice with index 0 is the one translated (the gateway never asks for n > 1).
       out->choice = true;
       out->content.swap(current.content);
+      out->refusal.swap(current.refusal);
       out->reasoning.swap(current.reasoning_content.empty() ? current.reasoning : current.reasoning_content);
       out->finish = current.finish;
       out->finish_reason.swap(current.finish_reason);
@@ -198,6 +202,7 @@ struct Handler {
         break;
       case At::delta:
         if (key == "content") current.content.assign(s);
+        else if (key == "refusal") current.refusal.assign(s);
         else if (key == "reasoning_content") current.reasoning_content.assign(s);
         else if (key == "reasoning") current.reasoning.assign(s);
         break;
@@ -351,6 +356,7 @@ void from_dom(const json::object& chunk, OpenAiChunk& out) {
       out.reasoning = str(*delta, "reasoning");
     }
     out.content = str(*delta, "content");
+    out.refusal = str(*delta, "refusal");
     const json::value* calls = delta->if_contains("tool_calls");
     if (calls != nullptr && calls->is_array()) {
       for (const json::value& tv : calls->get_array()) {

@@ -30,6 +30,7 @@ struct OpenAiChunk {
   bool choice = false;                   // it holds an object with index 0 (or none given)
   // Of that choice (strings that were absent, null or not strings read as ""):
   std::string content;
+  std::string refusal;    // a structured-output refusal's text, streamed like content
   std::string reasoning;  // `reasoning_content`, else `reasoning`
   bool finish = false;    // finish_reason was a string
   std::string finish_reason;

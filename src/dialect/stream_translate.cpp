@@ -283,13 +283,18 @@ void OpenAiToAnthropicStream::handle_chunk(std::string_view data, std::string& o
     emitted_bytes_ += static_cast<std::int64_t>(chunk.reasoning.size());
     emit_delta("thinking_delta", "thinking", chunk.reasoning, out);
   }
-  if (!chunk.content.empty()) {  // rule 3: never open a block for ""
+  // Rule 3: never open a block for "". A refusal's text is the answer's text.
+  for (const std::string* text : {&chunk.content, &chunk.refusal}) {
+    if (text->empty()) {
+      continue;
+    }
     if (open_ != Block::text) {
       open_text(out);
     }
-    emitted_bytes_ += static_cast<std::int64_t>(chunk.content.size());
-    emit_delta("text_delta", "text", chunk.content, out);
+    emitted_bytes_ += static_cast<std::int64_t>(text->size());
+    emit_delta("text_delta", "text", *text, out);
   }
+  refused_ = refused_ || !chunk.refusal.empty();
   for (std::size_t i = 0; i < chunk.tool_call_count; ++i) {  // rule 4
     const OpenAiChunk::ToolCall& tc = chunk.tool_calls[i];
     std::size_t call = find_or_add_call(tc.id, tc.index, tc.name);
@@ -512,7 +517,7 @@ std::string_view OpenAiToAnthropicStream::stop_reason() const {
   if (finish_reason_ == "length") {
     return "max_tokens";
   }
-  if (finish_reason_ == "content_filter") {
+  if (finish_reason_ == "content_filter" || refused_) {
     return "refusal";
   }
   if (!calls_.empty()) {

@@ -95,6 +95,7 @@ class OpenAiToAnthropicStream {
   std::string finish_reason_;
   bool finish_seen_ = false;
   bool usage_seen_ = false;
+  bool refused_ = false;  // the upstream streamed a structured-output refusal
   std::int64_t prompt_tokens_ = 0;
   std::int64_t completion_tokens_ = 0;
   std::int64_t cache_read_ = 0;

@@ -121,10 +121,29 @@ std::string anthropic_context_message(const std::string& message) {
   };
   std::string limit = number_after("maximum context length is ");
   std::string used = number_after("resulted in ");
-  if (limit.empty() || used.empty()) {
+  if (!limit.empty() && !used.empty()) {
+    return "prompt is too long: " + used + " tokens > " + limit + " maximum";
+  }
+  // vLLM: "... you requested 9000 tokens (8000 in the messages, 1000 in the completion)". Claude
+  // Code reads Anthropic's second form to shrink max_tokens and retry.
+  std::string in_messages = number_after("tokens (");
+  std::string in_completion = number_after(" in the messages, ");
+  if (!limit.empty() && !in_messages.empty() && !in_completion.empty()) {
+    return "input length and `max_tokens` exceed context limit: " + in_messages + " + " + in_completion + " > " + limit;
+  }
+  return message;
+}
+
+// llama.cpp says how far over its context a prompt is in fields of its own.
+std::string llamacpp_context_message(const json::object& err, const std::string& message) {
+  const json::value* prompt = err.if_contains("n_prompt_tokens");
+  const json::value* ctx = err.if_contains("n_ctx");
+  auto n_prompt = prompt != nullptr ? int64_of(*prompt) : std::nullopt;
+  auto n_ctx = ctx != nullptr ? int64_of(*ctx) : std::nullopt;
+  if (!n_prompt || !n_ctx) {
     return message;
   }
-  return "prompt is too long: " + used + " tokens > " + limit + " maximum";
+  return "prompt is too long: " + std::to_string(*n_prompt) + " tokens > " + std::to_string(*n_ctx) + " maximum";
 }
 
 }  // namespace
@@ -164,6 +183,15 @@ std::variant<core::Response, ApiError> parse_openai_response(const json::value& 
     t.text = std::move(text);
     out.content.push_back(std::move(t));
   }
+  // A structured-output refusal comes in `refusal`, not `content`: it is the answer's text.
+  std::string refusal = str_of(*message, "refusal");
+  const bool refused = !refusal.empty();
+  if (refused) {
+    Block t;
+    t.type = BlockType::text;
+    t.text = std::move(refusal);
+    out.content.push_back(std::move(t));
+  }
   bool has_calls = false;
   if (auto* calls = message->if_contains("tool_calls"); calls && calls->is_array()) {
     for (const auto& call : calls->get_array()) {
@@ -197,6 +225,9 @@ std::variant<core::Response, ApiError> parse_openai_response(const json::value& 
   // Local servers often say "stop" after producing tool calls (3.8 #8).
   if (has_calls && out.stop_reason == StopReason::end_turn) {
     out.stop_reason = StopReason::tool_use;
+  }
+  if (refused && out.stop_reason == StopReason::end_turn) {
+    out.stop_reason = StopReason::refusal;
   }
   const json::object* usage = obj_of(&o, "usage");
   const json::object* details = obj_of(usage, "prompt_tokens_details");
@@ -400,23 +431,34 @@ std::string translate_error_body(Dialect from, Dialect to, int status, std::stri
   std::string code;
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
+  const json::object* err = nullptr;
   if (!ec && v.is_object()) {
-    if (const json::object* err = obj_of(&v.get_object(), "error")) {
+    // {"error": {...}} from most servers; older vLLM puts the fields at the top level.
+    err = obj_of(&v.get_object(), "error");
+    if (err == nullptr && v.get_object().contains("message")) {
+      err = &v.get_object();
+    }
+    if (err != nullptr) {
       message = str_of(*err, "message");
       type = str_of(*err, "type");
       code = str_of(*err, "code");
     }
   }
   if (message.empty()) {
-    message = ec || !v.is_object() ? message_from_raw(body) : "upstream returned status " + std::to_string(status);
+    const bool raw = (ec || !v.is_object()) && !body.empty();
+    message = raw ? message_from_raw(body) : "upstream returned status " + std::to_string(status);
   }
   ErrorKind kind = kind_for_status(status);
   // A 500 that says it is an overload is one (3.2: O overload -> A 529 overloaded_error).
   if (type == "overloaded_error") {
     kind = ErrorKind::overloaded;
   }
-  if (from == Dialect::openai && to == Dialect::anthropic && code == "context_length_exceeded") {
-    message = anthropic_context_message(message);
+  if (from == Dialect::openai && to == Dialect::anthropic) {
+    if (type == "exceed_context_size_error" && err != nullptr) {
+      message = llamacpp_context_message(*err, message);
+    } else if (code == "context_length_exceeded" || message.find("maximum context length is ") != std::string::npos) {
+      message = anthropic_context_message(message);
+    }
   }
   ApiError error = make_error(kind, std::move(message), ErrorSource::upstream);
   error.status = status;

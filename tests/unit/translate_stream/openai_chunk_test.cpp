@@ -27,6 +27,7 @@ void expect_same(std::string_view text) {
   EXPECT_EQ(sax.has_choice_list, dom.has_choice_list);
   EXPECT_EQ(sax.choice, dom.choice);
   EXPECT_EQ(sax.content, dom.content);
+  EXPECT_EQ(sax.refusal, dom.refusal);
   EXPECT_EQ(sax.reasoning, dom.reasoning);
   EXPECT_EQ(sax.finish, dom.finish);
   EXPECT_EQ(sax.finish_reason, dom.finish_reason);
@@ -45,6 +46,7 @@ TEST(OpenAiChunkReader, AgreesWithDomOnRealShapes) {
       R"({"choices":[{"index":0,"delta":{"content":"lo \"world\"\n\u00e9\ud83d\ude00"},"finish_reason":null}]})",
       R"({"choices":[{"index":0,"delta":{"content":null,"reasoning_content":"Let me "},"finish_reason":null}]})",
       R"({"choices":[{"index":0,"delta":{"reasoning":"hmm"},"finish_reason":null}]})",
+      R"({"choices":[{"index":0,"delta":{"content":null,"refusal":"I can't"},"finish_reason":null}]})",
       R"({"choices":[{"index":0,"delta":{"reasoning_content":"","reasoning":"both"}}]})",
       R"({"choices":[],"usage":{"prompt_tokens":120,"completion_tokens":18,"total_tokens":138,"prompt_tokens_details":{"cached_tokens":64,"cache_write_tokens":3}}})",
       R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":30.0,"completion_tokens":9}})",
