@@ -33,6 +33,9 @@ struct Case {
   fs::path base;  // golden/<direction>/NAME, without extension
 };
 
+// gtest prints parameters in test listings; the name says it all.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 std::vector<Case> cases() {
   std::vector<Case> out;
   for (auto [dir, client, upstream] : {std::tuple{"anthropic_to_openai", Dialect::anthropic, Dialect::openai},
