@@ -60,6 +60,25 @@ Router::Router(const config::Config& config) : config_(config) {
   }
 }
 
+const config::Route* Router::match(std::string_view model) const {
+  for (const auto& route : config_.routes) {
+    if (glob_match(route.model_pattern, model)) {
+      return &route;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<Candidate> Router::overflow(const config::Route& route, std::string_view model) const {
+  std::vector<Candidate> out;
+  for (const auto& target : route.overflow) {
+    if (const auto* upstream = config_.find_upstream(target.upstream)) {
+      out.push_back(Candidate{upstream, target.model.empty() ? std::string(model) : target.model});
+    }
+  }
+  return out;
+}
+
 std::variant<std::vector<Candidate>, ApiError> Router::resolve(std::string_view model) const {
   for (const auto& route : config_.routes) {
     if (!glob_match(route.model_pattern, model)) {

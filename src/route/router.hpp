@@ -24,6 +24,11 @@ class Router {
   // and listing the known ones (exposed_models).
   std::variant<std::vector<Candidate>, ApiError> resolve(std::string_view model) const;
 
+  // The route `model` matches (first match wins), or null.
+  const config::Route* match(std::string_view model) const;
+  // The route's overflow tier for `model`, as candidates.
+  std::vector<Candidate> overflow(const config::Route& route, std::string_view model) const;
+
   // Model names a client may ask for: literal (glob-free) route patterns, plus the models the
   // upstreams list that some route sends to that upstream unchanged. Sorted, unique.
   struct Exposed {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/log.hpp"
+#include "server/capacity.hpp"
 #include "server/worker.hpp"
 #include "upstream/connection.hpp"
 
@@ -56,7 +57,10 @@ Shared::Shared(config::Config c) : config(std::move(c)), router(config), authent
   for (const auto& u : config.upstreams) {
     tls.push_back(upstream::make_tls_context(u));
   }
+  capacity = std::make_unique<Capacity>(config);
 }
+
+Shared::~Shared() = default;
 
 Worker::Worker(Shared& s) : shared(s) {
   pools.reserve(s.config.upstreams.size());

@@ -10,6 +10,8 @@
 #include "dialect/errors.hpp"
 #include "dialect/request_info.hpp"
 #include "metrics/counters.hpp"
+#include "dialect/usage_sniffer.hpp"
+#include "server/capacity.hpp"
 #include "server/header_policy.hpp"
 #include "server/keepalive.hpp"
 #include "server/respond.hpp"
@@ -59,7 +61,7 @@ void copy_response_headers(const http::fields& from, Response& to, const config:
 
 // Writes the whole response when it is small and complete, else relays it as a chunked stream.
 asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect dialect, const config::Upstream& u,
-                            std::size_t max_whole_body) {
+                            std::size_t max_whole_body, dialect::UsageSniffer& usage) {
   auto& c = metrics::counters();
   const auto status = static_cast<http::status>(x.status());
   auto& stream = client.stream;
@@ -83,6 +85,7 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
       co_return co_await respond_error(client, dialect, *x.error());
     }
     x.finish();
+    usage.feed(res.body());
     metrics::count_response(x.status());
     res.keep_alive(client.keep_alive);
     res.prepare_payload();
@@ -110,6 +113,7 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
   QuietStreamPings pings(client, dialect, x.is_event_stream() ? client.stream_ping : std::chrono::milliseconds{0},
                          chunked, owed);
   auto write_piece = [&](std::string_view piece, bool last) -> asio::awaitable<bool> {
+    usage.feed(piece);
     client.watch.arm(write_timeout);
     pings.write_started();
     const asio::const_buffer h = asio::buffer(owed);
@@ -220,6 +224,63 @@ void count_failure(const ApiError& e) {
 
 }  // namespace
 
+namespace {
+
+ratelimit::Usage usage_for_limits(const dialect::core::Usage& u) {
+  ratelimit::Usage out;
+  out.input_tokens = u.input_tokens;
+  out.output_tokens = u.output_tokens;
+  out.cache_read_input_tokens = u.cache_read_input_tokens;
+  out.cache_creation_input_tokens = u.cache_creation_input_tokens;
+  return out;
+}
+
+// A grant not yet settled is released when the exchange ends without usage (the client went
+// away, a relay failed): capacity is never leaked.
+class GrantHold {
+ public:
+  GrantHold(Capacity& capacity, const config::Upstream& upstream, const Grant& grant)
+      : capacity_(capacity), upstream_(upstream), grant_(grant) {}
+  ~GrantHold() {
+    if (!done_) {
+      capacity_.settle(upstream_, grant_, std::nullopt);
+    }
+  }
+  GrantHold(const GrantHold&) = delete;
+  GrantHold& operator=(const GrantHold&) = delete;
+  void settle(const std::optional<dialect::core::Usage>& usage) {
+    done_ = true;
+    capacity_.settle(upstream_, grant_, usage ? std::optional(usage_for_limits(*usage)) : std::nullopt);
+  }
+  void release() {
+    done_ = true;
+    capacity_.release(upstream_, grant_);
+  }
+
+ private:
+  Capacity& capacity_;
+  const config::Upstream& upstream_;
+  Grant grant_;
+  bool done_ = false;
+};
+
+// An answer saying the key is out of money or quota, not out of rate (docs/rate-limits.md):
+// worth a long cool-down, not a retry in a second.
+bool says_credit_exhausted(unsigned status, const http::fields& headers) {
+  if (status == 402) {
+    return true;
+  }
+  auto it = headers.find("x-should-retry");
+  return status == 429 && it != headers.end() && it->value() == "false";
+}
+
+std::string header_value(const ClientRequest& req, std::string_view name) {
+  auto it = req.find(name);
+  return it == req.end() ? std::string{} : std::string(it->value());
+}
+
+}  // namespace
+
 asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect dialect, ClientRequest& req,
                                    bool count_tokens) {
   auto& c = metrics::counters();
@@ -235,12 +296,65 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     bump(c.unknown_model);
     co_return co_await respond_error(client, dialect, *e);
   }
-  const auto& chain = std::get<std::vector<route::Candidate>>(resolved);
+  const config::Route* route = worker.shared.router.match(info.model);
+
+  // What the request asks of the capacity model (docs/rate-limits.md).
+  CapacityRequest ask;
+  ask.candidates = std::move(std::get<std::vector<route::Candidate>>(resolved));
+  ask.overflow_from = ask.candidates.size();
+  if (route != nullptr && !count_tokens) {
+    for (auto& cand : worker.shared.router.overflow(*route, info.model)) {
+      ask.candidates.push_back(std::move(cand));
+    }
+  }
+  ask.excluded.assign(ask.candidates.size(), false);
+  ask.demand.input_tokens = info.input_token_estimate;
+  ask.demand.max_output_tokens = info.max_tokens;
+  ask.deadline = Clock::now() + (route != nullptr ? route->max_wait : std::chrono::milliseconds{30'000});
+  ask.priority = route != nullptr ? route->priority : config::Priority::interactive;
+  ask.agent = header_value(req, "x-spillway-agent");
+  if (ask.agent.empty()) {
+    if (auto key = worker.shared.authenticator.identify(header_value(req, "x-api-key"), header_value(req, "authorization"))) {
+      ask.agent = worker.shared.config.auth.key_names[*key];
+    }
+  }
+  ask.session = header_value(req, "x-claude-code-session-id");
+  if (ask.session.empty()) {
+    ask.session = header_value(req, "x-spillway-session");
+  }
+  Capacity& capacity = *worker.shared.capacity;
 
   std::optional<ApiError> last_error;
-  for (std::size_t i = 0; i < chain.size(); ++i) {
-    const auto& cand = chain[i];
+  int attempts = 0;
+  // Bounded: each candidate may fail once, and 429s (which cool a key down) may repeat a few times.
+  const int max_attempts = static_cast<int>(ask.candidates.size()) * 2 + 2;
+  while (attempts < max_attempts) {
+    std::optional<Grant> grant;
+    if (count_tokens) {
+      // Token counting is not generation: it is not metered against the generation limits.
+      const auto it = std::find(ask.excluded.begin(), ask.excluded.end(), false);
+      if (it == ask.excluded.end()) {
+        break;
+      }
+      grant = Grant{static_cast<std::size_t>(it - ask.excluded.begin()), 0, {}, {}};
+    } else {
+      auto got = co_await capacity.acquire(ask);
+      if (auto* e = std::get_if<ApiError>(&got)) {
+        // A candidate that failed outright says more than "no capacity" when nothing else is left.
+        const bool all_failed = std::all_of(ask.excluded.begin(), ask.excluded.end(), [](bool b) { return b; });
+        const auto error = all_failed && last_error ? *last_error : *e;
+        co_return co_await respond_error(client, dialect, error);
+      }
+      grant = std::get<Grant>(got);
+    }
+    const std::size_t i = grant->candidate;
+    const auto& cand = ask.candidates[i];
     const auto& u = *cand.upstream;
+    std::optional<GrantHold> hold;
+    if (!count_tokens) {
+      hold.emplace(capacity, u, *grant);
+    }
+    ++attempts;
     const bool translating = u.kind != dialect;
     if (translating && count_tokens) {
       // An OpenAI-compatible server cannot count Anthropic tokens: a local estimate.
@@ -259,8 +373,9 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     if (last_error) {
       bump(c.failovers);
     }
-    // The last candidate may take the client's body itself: no copy of a megabyte context.
-    const bool last = i + 1 == chain.size();
+    // The body is copied for every attempt but the last possible one, which may take the
+    // client's own.
+    const bool last = attempts == max_attempts;
     std::string body = translated                 ? std::move(translated->body)
                        : cand.model != info.model ? dialect::rewrite_model(req.body(), cand.model)
                        : last                     ? std::move(req.body())
@@ -271,29 +386,64 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     }
     upstream::Exchange x(worker.pool_for(&u), Clock::now() + u.timeouts.total);
     bump(c.upstream_attempts);
-    if (auto err = co_await x.start(up_req)) {
+    if (auto err = co_await x.start(up_req, grant->key)) {
       count_failure(*err);
+      if (hold) {
+        hold->release();
+      }
+      ask.excluded[i] = true;
       last_error = std::move(err);
       continue;
     }
     const auto status = x.status();
-    const bool has_next = i + 1 < chain.size();
-    if ((status == 429 || status >= 500) && has_next) {
-      // Nothing reached the client yet: the next candidate may take it.
-      bump(c.upstream_error_statuses);
-      last_error = make_error(status == 429 ? ErrorKind::rate_limit : ErrorKind::bad_gateway,
-                              "upstream '" + u.name + "' answered " + std::to_string(status), ErrorSource::upstream);
-      log::warn(last_error->message + "; trying the next candidate");
-      continue;
+    if (!count_tokens) {
+      capacity.observe(u, grant->key, x.headers(), status == 429);
+      if (says_credit_exhausted(status, x.headers())) {
+        capacity.credit_exhausted(u, grant->key, "upstream answered " + std::to_string(status) + " (credit or quota)");
+      }
     }
+    if ((status == 429 || status >= 500) && !count_tokens) {
+      // A 5xx takes the candidate out for this request; a 429 cooled its key down above
+      // (retry-after honoured in full), so a retry goes to another key, candidate or later.
+      if (status != 429) {
+        ask.excluded[i] = true;
+      }
+      const bool may_retry = !last && Clock::now() < ask.deadline &&
+                             !std::all_of(ask.excluded.begin(), ask.excluded.end(), [](bool b) { return b; });
+      if (may_retry) {
+        // Nothing reached the client yet.
+        bump(c.upstream_error_statuses);
+        last_error = make_error(status == 429 ? ErrorKind::rate_limit : ErrorKind::bad_gateway,
+                                "upstream '" + u.name + "' answered " + std::to_string(status), ErrorSource::upstream);
+        log::warn(last_error->message + "; trying again");
+        hold->release();
+        continue;
+      }
+    }
+    client.response_headers.emplace_back("x-spillway-attempts", std::to_string(attempts));
+    client.response_headers.emplace_back(
+        "x-spillway-queued-ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(grant->queued).count()));
     const auto max_whole = worker.shared.config.limits.max_upstream_response_bytes;
+    std::optional<dialect::core::Usage> usage;
+    bool keep;
     if (translated) {
-      co_return co_await relay_translated(client, x, dialect, u, info, *translated, max_whole);
+      keep = co_await relay_translated(client, x, dialect, u, info, *translated, max_whole, usage);
+    } else {
+      dialect::UsageSniffer sniffer(dialect);
+      keep = co_await relay(client, x, dialect, u, max_whole, sniffer);
+      usage = sniffer.usage();
     }
-    co_return co_await relay(client, x, dialect, u, max_whole);
+    if (hold) {
+      if (status == 429 || status >= 500) {
+        hold->release();  // the upstream did not count a refused request
+      } else {
+        hold->settle(usage);
+      }
+    }
+    co_return keep;
   }
 
-  // Every candidate failed before answering (a route always has at least one).
+  // Every attempt failed before answering (a route always has at least one candidate).
   const auto error = last_error ? *last_error
                                 : make_error(ErrorKind::bad_gateway, "no upstream answered", ErrorSource::gateway);
   co_return co_await respond_error(client, dialect, error);

@@ -7,6 +7,7 @@
 
 #include "dialect/models.hpp"
 #include "metrics/counters.hpp"
+#include "server/capacity.hpp"
 #include "server/respond.hpp"
 
 namespace spillway::server {
@@ -79,7 +80,7 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
   }
   if (path == "/metrics" && method == http::verb::get) {
     co_return co_await respond(client, http::status::ok, "text/plain; version=0.0.4",
-                               metrics::render_prometheus(metrics::counters()));
+                               metrics::render_prometheus(metrics::counters()) + worker.shared.capacity->prometheus());
   }
 
   auto header = [&req](std::string_view name) {
@@ -93,6 +94,17 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
         make_error(ErrorKind::authentication,
                    "invalid or missing gateway key: send it as x-api-key or Authorization: Bearer",
                    ErrorSource::client));
+  }
+
+  if (path == "/admin/limits" && method == http::verb::get) {
+    // Until admin keys exist (issue 6), the admin API answers only on a loopback listener.
+    const auto& host = worker.shared.config.listen_host;
+    if (!(host == "localhost" || host == "::1" || host.starts_with("127."))) {
+      co_return co_await respond_error(
+          client, dialect,
+          make_error(ErrorKind::permission, "the admin API is served only on a loopback listener", ErrorSource::client));
+    }
+    co_return co_await respond(client, http::status::ok, "application/json", worker.shared.capacity->admin_json());
   }
 
   const bool is_messages = path == "/v1/messages";

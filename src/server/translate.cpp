@@ -63,6 +63,22 @@ class StreamTranslator {
   std::string feed(std::string_view bytes) { return to_anthropic_ ? to_anthropic_->feed(bytes) : to_openai_->feed(bytes); }
   std::string finish() { return to_anthropic_ ? to_anthropic_->finish() : to_openai_->finish(); }
   std::string fail(const ApiError& e) { return to_anthropic_ ? to_anthropic_->fail(e) : to_openai_->fail(e); }
+  // Anthropic semantics, as the upstream reported them (or estimated, when it reported none).
+  dialect::core::Usage usage() const {
+    dialect::core::Usage u;
+    if (to_anthropic_) {
+      u.input_tokens = to_anthropic_->input_tokens();
+      u.output_tokens = to_anthropic_->output_tokens();
+      u.cache_read_input_tokens = to_anthropic_->cache_read_input_tokens();
+      u.cache_creation_input_tokens = to_anthropic_->cache_creation_input_tokens();
+    } else {
+      u.input_tokens = to_openai_->input_tokens();
+      u.output_tokens = to_openai_->output_tokens();
+      u.cache_read_input_tokens = to_openai_->cache_read_input_tokens();
+      u.cache_creation_input_tokens = to_openai_->cache_creation_input_tokens();
+    }
+    return u;
+  }
 
  private:
   std::optional<dialect::OpenAiToAnthropicStream> to_anthropic_;
@@ -102,7 +118,8 @@ void adapt_headers(upstream::Request& request, Dialect client, Dialect upstream)
 
 asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Dialect client_dialect,
                                        const config::Upstream& u, const dialect::RequestInfo& info,
-                                       const TranslatedRequest& translated, std::size_t max_whole_body) {
+                                       const TranslatedRequest& translated, std::size_t max_whole_body,
+                                       std::optional<dialect::core::Usage>& usage) {
   const auto status = x.status();
   const Dialect upstream_dialect = u.kind;
 
@@ -143,6 +160,7 @@ asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Di
       co_return co_await respond_error(client, client_dialect, error);
     }
     auto& response = std::get<dialect::core::Response>(core);
+    usage = response.usage;
     if (client_dialect == Dialect::anthropic && !translated.thinking) {
       std::erase_if(response.content, [](const auto& b) { return b.type == dialect::core::BlockType::thinking; });
     }
@@ -217,6 +235,7 @@ asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Di
   x.finish();
   auto tail = translator.feed(piece);
   tail += translator.finish();
+  usage = translator.usage();
   co_return co_await write(tail, true) && client.keep_alive;
 }
 

@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "dialect/core.hpp"
 #include "dialect/request_info.hpp"
 #include "server/worker.hpp"
 #include "upstream/exchange.hpp"
@@ -29,6 +30,7 @@ void adapt_headers(upstream::Request& request, Dialect client, Dialect upstream)
 
 asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Dialect client_dialect,
                                        const config::Upstream& u, const dialect::RequestInfo& info,
-                                       const TranslatedRequest& translated, std::size_t max_whole_body);
+                                       const TranslatedRequest& translated, std::size_t max_whole_body,
+                                       std::optional<dialect::core::Usage>& usage);
 
 }  // namespace spillway::server

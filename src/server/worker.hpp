@@ -23,12 +23,16 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+class Capacity;
+
 struct Shared {
   explicit Shared(config::Config c);
+  ~Shared();
   config::Config config;
   route::Router router;
   auth::Authenticator authenticator;
   std::vector<std::unique_ptr<asio::ssl::context>> tls;  // by upstream index; null for http
+  std::unique_ptr<Capacity> capacity;  // rate-limit buckets and the wait queue (capacity.hpp)
 };
 
 struct Worker {

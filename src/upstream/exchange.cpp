@@ -47,16 +47,17 @@ bool Exchange::is_event_stream() const {
   return it != headers().end() && it->value().starts_with("text/event-stream");
 }
 
-asio::awaitable<std::optional<ApiError>> Exchange::start(Request& request) {
+asio::awaitable<std::optional<ApiError>> Exchange::start(Request& request, std::size_t key) {
   const auto& u = pool_.upstream();
   const auto host = u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host;  // IPv6 literal
   const bool default_port = u.port == (u.tls ? 443 : 80);
   request.set(http::field::host, default_port ? host : host + ":" + std::to_string(u.port));
-  if (!u.api_key.empty()) {
+  if (key < u.keys.size()) {
+    const std::string& secret = u.keys[key].secret;
     if (u.kind == Dialect::anthropic) {
-      request.set("x-api-key", u.api_key);
+      request.set("x-api-key", secret);
     } else {
-      request.set(http::field::authorization, "Bearer " + u.api_key);
+      request.set(http::field::authorization, "Bearer " + secret);
     }
   }
   request.keep_alive(true);

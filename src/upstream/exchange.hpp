@@ -22,10 +22,10 @@ class Exchange {
  public:
   Exchange(Pool& pool, Clock::time_point deadline);
 
-  // Sends `request` (Host, Content-Length and the upstream key are set here). nullopt on
-  // success: status() and headers() are valid. An error before any response byte is
-  // retryable on another candidate.
-  asio::awaitable<std::optional<ApiError>> start(Request& request);
+  // Sends `request` (Host, Content-Length and key number `key` of the upstream's pool are set
+  // here; none when the pool is empty). nullopt on success: status() and headers() are valid.
+  // An error before any response byte is retryable on another candidate.
+  asio::awaitable<std::optional<ApiError>> start(Request& request, std::size_t key = 0);
 
   unsigned status() const { return parser_->get().result_int(); }
   const http::fields& headers() const { return parser_->get().base(); }

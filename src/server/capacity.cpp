@@ -1,0 +1,451 @@
+#include "server/capacity.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+namespace spillway::server {
+
+using ratelimit::Clock;
+
+namespace {
+
+constexpr std::size_t max_sticky_sessions = 10'000;  // per upstream; the oldest is forgotten
+
+ratelimit::Limits limits_of(const config::RateLimits& l) {
+  ratelimit::Limits out;
+  out.rpm = static_cast<std::int64_t>(l.rpm);
+  out.itpm = static_cast<std::int64_t>(l.itpm);
+  out.otpm = static_cast<std::int64_t>(l.otpm);
+  out.tpm = static_cast<std::int64_t>(l.tpm);
+  out.max_concurrency = static_cast<std::int64_t>(l.max_concurrency);
+  return out;
+}
+
+ratelimit::Policy policy_of(const config::Upstream& u) {
+  ratelimit::Policy p;
+  p.output = u.output_reservation == config::OutputReservation::generated ? ratelimit::OutputReservation::generated
+                                                                           : ratelimit::OutputReservation::max_tokens;
+  p.cache_reads = u.cache_reads == config::CacheReads::free ? ratelimit::CacheReads::free : ratelimit::CacheReads::counted;
+  // OpenAI meters input and output tokens together; so may a declared `tpm` anywhere.
+  p.tokens_combined = u.limits.tpm != 0 || (u.kind == Dialect::openai && u.limits.itpm == 0 && u.limits.otpm == 0);
+  return p;
+}
+
+std::string_view field(const http::fields& headers, std::string_view name) {
+  auto it = headers.find(name);
+  return it == headers.end() ? std::string_view{} : std::string_view(it->value());
+}
+
+ratelimit::HeaderView header_view(Dialect kind, const http::fields& h) {
+  ratelimit::HeaderView v;
+  v.retry_after = field(h, "retry-after");
+  v.retry_after_ms = field(h, "retry-after-ms");
+  if (kind == Dialect::anthropic) {
+    v.requests_limit = field(h, "anthropic-ratelimit-requests-limit");
+    v.requests_remaining = field(h, "anthropic-ratelimit-requests-remaining");
+    v.requests_reset = field(h, "anthropic-ratelimit-requests-reset");
+    v.input_limit = field(h, "anthropic-ratelimit-input-tokens-limit");
+    v.input_remaining = field(h, "anthropic-ratelimit-input-tokens-remaining");
+    v.input_reset = field(h, "anthropic-ratelimit-input-tokens-reset");
+    v.output_limit = field(h, "anthropic-ratelimit-output-tokens-limit");
+    v.output_remaining = field(h, "anthropic-ratelimit-output-tokens-remaining");
+    v.output_reset = field(h, "anthropic-ratelimit-output-tokens-reset");
+    v.tokens_limit = field(h, "anthropic-ratelimit-tokens-limit");
+    v.tokens_remaining = field(h, "anthropic-ratelimit-tokens-remaining");
+    v.tokens_reset = field(h, "anthropic-ratelimit-tokens-reset");
+  } else {
+    v.requests_limit = field(h, "x-ratelimit-limit-requests");
+    v.requests_remaining = field(h, "x-ratelimit-remaining-requests");
+    v.requests_reset = field(h, "x-ratelimit-reset-requests");
+    v.tokens_limit = field(h, "x-ratelimit-limit-tokens");
+    v.tokens_remaining = field(h, "x-ratelimit-remaining-tokens");
+    v.tokens_reset = field(h, "x-ratelimit-reset-tokens");
+  }
+  return v;
+}
+
+bool ranks_before(config::Priority a, config::Priority b) {
+  return a == config::Priority::interactive && b == config::Priority::background;
+}
+
+}  // namespace
+
+struct Capacity::KeyState {
+  std::unique_ptr<ratelimit::KeyBuckets> buckets;
+  std::string source;  // "env NAME", "file PATH" or "none": safe to show
+};
+
+struct Capacity::UpstreamState {
+  std::vector<KeyState> keys;  // a keyless upstream has one, anonymous
+  std::map<std::string, std::size_t> sticky;  // session -> key
+  std::deque<std::string> sticky_order;       // oldest first, for forgetting
+  std::uint64_t received_429 = 0;
+  std::uint64_t avoided = 0;  // requests the model held back instead of sending into a 429
+
+  void stick(const std::string& session, std::size_t key) {
+    if (session.empty() || keys.size() < 2) {
+      return;
+    }
+    auto [it, inserted] = sticky.insert_or_assign(session, key);
+    if (inserted) {
+      sticky_order.push_back(session);
+      if (sticky_order.size() > max_sticky_sessions) {
+        sticky.erase(sticky_order.front());
+        sticky_order.pop_front();
+      }
+    }
+  }
+};
+
+struct Capacity::Waiter {
+  explicit Waiter(const asio::any_io_executor& ex) : timer(ex) {}
+  CapacityRequest* request = nullptr;
+  asio::steady_timer timer;
+  std::optional<Grant> grant;
+  Clock::time_point since;
+  Clock::time_point retry_at = Clock::time_point::max();  // when its chain could admit it
+  std::uint64_t seq = 0;
+};
+
+Capacity::Capacity(const config::Config& config) : config_(config) {
+  const auto now = Clock::now();
+  for (const auto& u : config.upstreams) {
+    auto state = std::make_unique<UpstreamState>();
+    const std::size_t n = std::max<std::size_t>(1, u.keys.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      KeyState k;
+      k.buckets = std::make_unique<ratelimit::KeyBuckets>(limits_of(u.limits), policy_of(u), now);
+      k.source = i < u.keys.size() ? u.keys[i].source : "none";
+      state->keys.push_back(std::move(k));
+    }
+    upstreams_.push_back(std::move(state));
+  }
+}
+
+Capacity::~Capacity() = default;
+
+Capacity::UpstreamState& Capacity::state_of(const config::Upstream& upstream) const {
+  return *upstreams_[static_cast<std::size_t>(&upstream - config_.upstreams.data())];
+}
+
+bool Capacity::try_grant_locked(Waiter& w, Clock::time_point now, std::vector<Clock::time_point>& blocked,
+                                Clock::time_point& retry_at) {
+  CapacityRequest& req = *w.request;
+  // One tier at a time: the chain, then (when the chain cannot make it in time) the overflow.
+  auto try_tier = [&](std::size_t from, std::size_t to, Clock::time_point& tier_retry) {
+    for (std::size_t i = from; i < to; ++i) {
+      if (req.excluded[i]) {
+        continue;
+      }
+      const config::Upstream& u = *req.candidates[i].upstream;
+      const auto index = static_cast<std::size_t>(&u - config_.upstreams.data());
+      if (blocked[index] != Clock::time_point::max()) {
+        // A request ranked higher waits for this upstream: nobody overtakes it there.
+        tier_retry = std::min(tier_retry, blocked[index]);
+        continue;
+      }
+      UpstreamState& state = *upstreams_[index];
+      // The session's key first while it has headroom, then the others by input headroom.
+      std::vector<std::size_t> order;
+      order.reserve(state.keys.size());
+      if (auto it = state.sticky.find(req.session); it != state.sticky.end() && it->second < state.keys.size()) {
+        order.push_back(it->second);
+      }
+      if (state.keys.size() > 1) {
+        std::vector<std::pair<double, std::size_t>> by_headroom;
+        for (std::size_t k = 0; k < state.keys.size(); ++k) {
+          if (order.empty() || order.front() != k) {
+            const auto snap = state.keys[k].buckets->snapshot(now);
+            by_headroom.emplace_back(-(snap.input_available + snap.tokens_available), k);
+          }
+        }
+        std::sort(by_headroom.begin(), by_headroom.end());
+        for (const auto& [headroom, k] : by_headroom) {
+          order.push_back(k);
+        }
+      } else if (order.empty()) {
+        order.push_back(0);
+      }
+      Clock::time_point upstream_retry = Clock::time_point::max();
+      for (std::size_t k : order) {
+        auto admission = state.keys[k].buckets->try_admit(req.demand, now);
+        if (admission.ticket) {
+          w.grant = Grant{i, k, *admission.ticket,
+                          std::chrono::duration_cast<std::chrono::milliseconds>(now - w.since)};
+          state.stick(req.session, k);
+          return true;
+        }
+        upstream_retry = std::min(upstream_retry, admission.retry_at);
+      }
+      blocked[index] = std::max(upstream_retry, now);
+      tier_retry = std::min(tier_retry, upstream_retry);
+    }
+    return false;
+  };
+  Clock::time_point chain_retry = Clock::time_point::max();
+  if (try_tier(0, req.overflow_from, chain_retry)) {
+    return true;
+  }
+  retry_at = chain_retry;
+  if (req.overflow_from < req.candidates.size() && chain_retry > req.deadline) {
+    Clock::time_point overflow_retry = Clock::time_point::max();
+    if (try_tier(req.overflow_from, req.candidates.size(), overflow_retry)) {
+      ++overflowed_;
+      return true;
+    }
+    retry_at = std::min(retry_at, overflow_retry);
+  }
+  return false;
+}
+
+void Capacity::pump_locked(Clock::time_point now) {
+  std::stable_sort(waiting_.begin(), waiting_.end(), [this](const auto& a, const auto& b) {
+    if (a->request->priority != b->request->priority) {
+      return ranks_before(a->request->priority, b->request->priority);
+    }
+    const auto sa = served_[a->request->agent];
+    const auto sb = served_[b->request->agent];
+    return sa != sb ? sa < sb : a->seq < b->seq;
+  });
+  std::vector<Clock::time_point> blocked(upstreams_.size(), Clock::time_point::max());
+  next_check_ = Clock::time_point::max();
+  for (auto& w : waiting_) {
+    Clock::time_point retry_at = Clock::time_point::max();
+    if (try_grant_locked(*w, now, blocked, retry_at)) {
+      ++served_[w->request->agent];
+      if (w->grant->queued.count() > 0) {
+        queued_seconds_ += std::chrono::duration<double>(w->grant->queued).count();
+      }
+      // Wake it on its own worker (timers are not thread-safe).
+      asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+      continue;
+    }
+    w->retry_at = retry_at;
+    next_check_ = std::min(next_check_, retry_at);
+  }
+  std::erase_if(waiting_, [](const auto& w) { return w->grant.has_value(); });
+  if (waiting_.empty()) {
+    served_.clear();
+  }
+}
+
+asio::awaitable<std::variant<Grant, ApiError>> Capacity::acquire(CapacityRequest& request) {
+  request.excluded.resize(request.candidates.size(), false);
+  if (std::all_of(request.excluded.begin(), request.excluded.end(), [](bool b) { return b; })) {
+    co_return make_error(ErrorKind::overloaded, "every upstream of this route failed", ErrorSource::gateway);
+  }
+  auto w = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  w->request = &request;
+  w->since = Clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    static std::uint64_t next_seq = 0;
+    w->seq = next_seq++;
+    waiting_.push_back(w);
+    pump_locked(w->since);
+    if (w->grant) {
+      co_return *w->grant;
+    }
+    ++queued_total_;
+    for (std::size_t i = 0; i < request.overflow_from; ++i) {
+      if (!request.excluded[i]) {
+        ++state_of(*request.candidates[i].upstream).avoided;
+      }
+    }
+  }
+  for (;;) {
+    Clock::time_point wake;
+    {
+      std::lock_guard lock(mutex_);
+      if (w->grant) {
+        co_return *w->grant;
+      }
+      wake = std::min(request.deadline, next_check_);
+    }
+    w->timer.expires_at(wake);
+    co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    std::lock_guard lock(mutex_);
+    if (w->grant) {
+      co_return *w->grant;
+    }
+    const auto now = Clock::now();
+    pump_locked(now);
+    if (w->grant) {
+      co_return *w->grant;
+    }
+    if (now >= request.deadline) {
+      std::erase(waiting_, w);
+      if (waiting_.empty()) {
+        served_.clear();
+      }
+      ++queue_timeouts_;
+      // The truth: when the chain could take it, as the buckets see it now.
+      const auto wait = w->retry_at == Clock::time_point::max() ? std::chrono::seconds(1)
+                                                                : std::chrono::ceil<std::chrono::seconds>(w->retry_at - now);
+      auto error = make_error(ErrorKind::rate_limit,
+                              "no upstream of this route has capacity for this request within its wait limit; "
+                              "try again in " + std::to_string(std::max<std::int64_t>(1, wait.count())) + " s",
+                              ErrorSource::gateway);
+      error.retry_after_s = static_cast<int>(std::max<std::int64_t>(1, wait.count()));
+      co_return error;
+    }
+  }
+}
+
+void Capacity::settle(const config::Upstream& upstream, const Grant& grant, const std::optional<ratelimit::Usage>& usage) {
+  const auto now = Clock::now();
+  auto& buckets = *state_of(upstream).keys[grant.key].buckets;
+  if (usage) {
+    buckets.settle(grant.ticket, *usage, now);
+  } else {
+    // No usage reported: the estimate is the best there is.
+    ratelimit::Usage estimate;
+    estimate.input_tokens = grant.ticket.input_tokens;
+    estimate.output_tokens = grant.ticket.output_tokens;
+    buckets.settle(grant.ticket, estimate, now);
+  }
+  std::lock_guard lock(mutex_);
+  if (!waiting_.empty()) {
+    pump_locked(now);
+  }
+}
+
+void Capacity::release(const config::Upstream& upstream, const Grant& grant) {
+  const auto now = Clock::now();
+  state_of(upstream).keys[grant.key].buckets->release(grant.ticket, now);
+  std::lock_guard lock(mutex_);
+  if (!waiting_.empty()) {
+    pump_locked(now);
+  }
+}
+
+void Capacity::observe(const config::Upstream& upstream, std::size_t key, const http::fields& headers,
+                       bool rate_limited) {
+  auto& state = state_of(upstream);
+  state.keys[key].buckets->observe(header_view(upstream.kind, headers), rate_limited, Clock::now());
+  if (rate_limited) {
+    std::lock_guard lock(mutex_);
+    ++state.received_429;
+  }
+}
+
+void Capacity::credit_exhausted(const config::Upstream& upstream, std::size_t key, std::string reason) {
+  // Credit comes back when someone pays, not in a minute: keep the key out for a while.
+  state_of(upstream).keys[key].buckets->cool_down(Clock::now() + std::chrono::minutes(10), std::move(reason));
+}
+
+std::string Capacity::admin_json() const {
+  namespace json = boost::json;
+  const auto now = Clock::now();
+  auto limits_json = [](const ratelimit::Limits& l) {
+    return json::object{{"rpm", l.rpm}, {"itpm", l.itpm}, {"otpm", l.otpm}, {"tpm", l.tpm},
+                        {"max_concurrency", l.max_concurrency}};
+  };
+  json::array ups;
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < upstreams_.size(); ++i) {
+    const auto& u = config_.upstreams[i];
+    json::array keys;
+    for (const auto& k : upstreams_[i]->keys) {
+      const auto s = k.buckets->snapshot(now);
+      json::object key{{"source", k.source},
+                       {"declared", limits_json(s.declared)},
+                       {"learnt", limits_json(s.learnt)},
+                       {"effective", limits_json(s.effective)},
+                       {"available",
+                        {{"requests", s.requests_available},
+                         {"input_tokens", s.input_available},
+                         {"output_tokens", s.output_available},
+                         {"tokens", s.tokens_available}}},
+                       {"in_flight", s.in_flight},
+                       {"slow_start_window", s.slow_start_window},
+                       {"admitted", s.admitted},
+                       {"refused", s.refused},
+                       {"upstream_429s", s.upstream_429s}};
+      if (s.cooling_until && *s.cooling_until > now) {
+        key["cooling_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(*s.cooling_until - now).count();
+        key["cooling_reason"] = s.cooling_reason;
+      }
+      keys.push_back(std::move(key));
+    }
+    ups.push_back(json::object{{"upstream", u.name},
+                               {"kind", u.kind == Dialect::anthropic ? "anthropic" : "openai"},
+                               {"keys", std::move(keys)},
+                               {"received_429s", upstreams_[i]->received_429},
+                               {"avoided", upstreams_[i]->avoided}});
+  }
+  json::object out{{"upstreams", std::move(ups)},
+                   {"queue",
+                    {{"waiting", waiting_.size()},
+                     {"queued_total", queued_total_},
+                     {"timed_out", queue_timeouts_},
+                     {"overflowed", overflowed_}}}};
+  return json::serialize(out);
+}
+
+std::string Capacity::prometheus() const {
+  const auto now = Clock::now();
+  std::string out;
+  auto line = [&](std::string_view name, std::string_view labels, double value) {
+    out += "spillway_";
+    out += name;
+    if (!labels.empty()) {
+      out += '{';
+      out += labels;
+      out += '}';
+    }
+    out += ' ';
+    out += std::to_string(value);
+    out += '\n';
+  };
+  std::lock_guard lock(mutex_);
+  out += "# HELP spillway_upstream_available Capacity left in an upstream key's bucket now (-1: no limit known).\n"
+         "# TYPE spillway_upstream_available gauge\n";
+  for (std::size_t i = 0; i < upstreams_.size(); ++i) {
+    const auto& name = config_.upstreams[i].name;
+    for (std::size_t k = 0; k < upstreams_[i]->keys.size(); ++k) {
+      const auto s = upstreams_[i]->keys[k].buckets->snapshot(now);
+      const std::string base = "upstream=\"" + name + "\",key=\"" + std::to_string(k) + "\"";
+      line("upstream_available", base + ",kind=\"requests\"", s.effective.rpm ? s.requests_available : -1);
+      line("upstream_available", base + ",kind=\"input_tokens\"", s.effective.itpm ? s.input_available : -1);
+      line("upstream_available", base + ",kind=\"output_tokens\"", s.effective.otpm ? s.output_available : -1);
+      line("upstream_available", base + ",kind=\"tokens\"", s.effective.tpm ? s.tokens_available : -1);
+      line("upstream_in_flight", base, static_cast<double>(s.in_flight));
+    }
+  }
+  out += "# HELP spillway_upstream_429s_total 429 answers received from an upstream.\n"
+         "# TYPE spillway_upstream_429s_total counter\n";
+  for (std::size_t i = 0; i < upstreams_.size(); ++i) {
+    line("upstream_429s_total", "upstream=\"" + config_.upstreams[i].name + "\"",
+         static_cast<double>(upstreams_[i]->received_429));
+  }
+  out += "# HELP spillway_upstream_429s_avoided_total Requests held back (queued or sent elsewhere) because an "
+         "upstream's buckets could not take them.\n# TYPE spillway_upstream_429s_avoided_total counter\n";
+  for (std::size_t i = 0; i < upstreams_.size(); ++i) {
+    line("upstream_429s_avoided_total", "upstream=\"" + config_.upstreams[i].name + "\"",
+         static_cast<double>(upstreams_[i]->avoided));
+  }
+  out += "# HELP spillway_queue_waiting Requests waiting for capacity now.\n# TYPE spillway_queue_waiting gauge\n";
+  line("queue_waiting", "", static_cast<double>(waiting_.size()));
+  out += "# HELP spillway_queued_total Requests that had to wait for capacity.\n# TYPE spillway_queued_total counter\n";
+  line("queued_total", "", static_cast<double>(queued_total_));
+  out += "# HELP spillway_queue_wait_seconds_total Time granted requests spent waiting.\n"
+         "# TYPE spillway_queue_wait_seconds_total counter\n";
+  line("queue_wait_seconds_total", "", queued_seconds_);
+  out += "# HELP spillway_queue_timeouts_total Requests whose wait limit passed before capacity came.\n"
+         "# TYPE spillway_queue_timeouts_total counter\n";
+  line("queue_timeouts_total", "", static_cast<double>(queue_timeouts_));
+  out += "# HELP spillway_overflowed_total Requests sent to a route's overflow tier.\n"
+         "# TYPE spillway_overflowed_total counter\n";
+  line("overflowed_total", "", static_cast<double>(overflowed_));
+  return out;
+}
+
+}  // namespace spillway::server
