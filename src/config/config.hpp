@@ -66,6 +66,7 @@ struct Upstream {
   RateLimits limits;  // per key of the pool
   OutputReservation output_reservation = OutputReservation::max_tokens;  // default by kind
   CacheReads cache_reads = CacheReads::counted;                          // default by kind
+  bool predict = true;  // false: no rate model, only 429 cool-downs (for comparisons)
   std::size_t max_idle_connections = 64;  // per worker thread
 
   // "env ANTHROPIC_API_KEY", "file /run/secrets/key" or "none": safe to print.

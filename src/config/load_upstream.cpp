@@ -47,7 +47,7 @@ Timeouts read_timeouts(const YamlFile& file, const Field& field) {
 Upstream read_upstream(const YamlFile& file, const Field& item, const EnvLookup& env) {
   MapFields map(file, item,
                 {"name", "kind", "base_url", "api_key_env", "api_key_file", "ca_file", "models",
-                 "max_idle_connections", "timeouts", "limits", "output_reservation", "cache_reads"});
+                 "max_idle_connections", "timeouts", "limits", "output_reservation", "cache_reads", "predict"});
   Upstream u;
 
   Field name = map.require("name");
@@ -148,6 +148,13 @@ Upstream read_upstream(const YamlFile& file, const Field& item, const EnvLookup&
     } else {
       file.fail(f->line, who + ": unknown output_reservation '" + v + "'; expected generated or max_tokens");
     }
+  }
+  if (auto f = map.get("predict")) {
+    const std::string v = as_string(file, *f, "expected true or false");
+    if (v != "true" && v != "false") {
+      file.fail(f->line, who + ": predict must be true or false, not '" + v + "'");
+    }
+    u.predict = v == "true";
   }
   if (auto f = map.get("cache_reads")) {
     const std::string v = as_string(file, *f, "expected free or counted");

@@ -233,7 +233,7 @@ Admission KeyBuckets::try_admit(const Demand& demand, Clock::time_point now) {
   if (s.cooling_until && at < *s.cooling_until) {
     refuse(*s.cooling_until, "cooling down");
   }
-  for (std::size_t i = 0; i < kBucketCount; ++i) {
+  for (std::size_t i = 0; i < kBucketCount && s.policy.predictive; ++i) {
     const Bucket& b = s.buckets[i];
     if (b.capacity <= 0) {
       continue;
@@ -246,10 +246,10 @@ Admission KeyBuckets::try_admit(const Demand& demand, Clock::time_point now) {
     }
   }
   Limits e = s.effective();
-  if (e.max_concurrency > 0 && s.in_flight >= e.max_concurrency) {
+  if (s.policy.predictive && e.max_concurrency > 0 && s.in_flight >= e.max_concurrency) {
     refuse(at + kRecheckInterval, "concurrency");
   }
-  if (s.slow_start_active() && s.in_flight >= s.window) {
+  if (s.policy.predictive && s.slow_start_active() && s.in_flight >= s.window) {
     refuse(at + kRecheckInterval, "slow start");
   }
   if (refused) {

@@ -67,6 +67,9 @@ struct Policy {
   OutputReservation output = OutputReservation::generated;
   CacheReads cache_reads = CacheReads::free;
   bool tokens_combined = false;  // one token bucket for input + output (OpenAI's TPM)
+  // false: no prediction at all, only the cool-downs a 429 or an exhausted credit causes (what a
+  // reactive gateway does; kept to measure the difference, bench/swarm.sh).
+  bool predictive = true;
 };
 
 // The providers' documented behaviour (PROTOCOLS.md 1.9, 2.5): the default per upstream kind.

@@ -35,6 +35,7 @@ ratelimit::Policy policy_of(const config::Upstream& u) {
   p.cache_reads = u.cache_reads == config::CacheReads::free ? ratelimit::CacheReads::free : ratelimit::CacheReads::counted;
   // OpenAI meters input and output tokens together; so may a declared `tpm` anywhere.
   p.tokens_combined = u.limits.tpm != 0 || (u.kind == Dialect::openai && u.limits.itpm == 0 && u.limits.otpm == 0);
+  p.predictive = u.predict;
   return p;
 }
 
