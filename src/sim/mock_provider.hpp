@@ -16,6 +16,9 @@ struct MockOptions {
   long rpm = 0;
   long itpm = 0;
   long otpm = 0;
+  // Generation requests served at once; more wait first come first served (as vLLM queues
+  // them). 0 = no limit.
+  int max_concurrency = 0;
   int latency_ms = 0;         // before response headers
   int ttft_ms = 0;            // headers -> first token
   double tokens_per_s = 0;    // output pacing when streaming; 0 = as fast as possible

@@ -92,6 +92,12 @@ RateLimits::Decision RateLimits::admit(std::int64_t input_tokens, clock::time_po
   return d;
 }
 
+RateLimits::Levels RateLimits::levels(clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  refill_locked(now);
+  return Levels{requests_.level, input_.level, output_.level};
+}
+
 void RateLimits::spend_output(std::int64_t tokens, clock::time_point now) {
   if (output_.limit <= 0 || tokens <= 0) {
     return;

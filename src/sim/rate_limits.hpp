@@ -37,6 +37,17 @@ class RateLimits {
   // requests then wait until it refills.
   void spend_output(std::int64_t tokens, clock::time_point now);
 
+  // Bucket levels now (negative after output overspend); for GET /mock/stats.
+  struct Levels {
+    double requests = 0;
+    double input_tokens = 0;
+    double output_tokens = 0;
+  };
+  Levels levels(clock::time_point now);
+  long rpm() const { return requests_.limit; }
+  long itpm() const { return input_.limit; }
+  long otpm() const { return output_.limit; }
+
   bool any() const { return requests_.limit > 0 || input_.limit > 0 || output_.limit > 0; }
 
   // Appends the dialect's rate-limit response headers ("name: value\r\n" lines) for the state

@@ -13,6 +13,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/json.hpp>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -128,7 +129,7 @@ std::string_view default_error_message(int status) {
   }
 }
 
-enum class Route { messages, count_tokens, models, none };
+enum class Route { messages, count_tokens, models, stats, none };
 
 template <class Stream>
 class Session {
@@ -205,7 +206,7 @@ class Session {
     if (route == Route::none) {
       co_return co_await reply_error(&req, 404, "Not found: " + std::string(path), 0, keep_alive_);
     }
-    const auto expected = route == Route::models ? http::verb::get : http::verb::post;
+    const auto expected = route == Route::models || route == Route::stats ? http::verb::get : http::verb::post;
     if (req.method() != expected) {
       co_return co_await reply_error(&req, 405, "Method not allowed", 0, keep_alive_);
     }
@@ -221,6 +222,10 @@ class Session {
       render_models(body_, options_.dialect);
       co_return co_await reply_json(&req, 200);
     }
+    if (route == Route::stats) {
+      body_ = stats_json();
+      co_return co_await reply_json(&req, 200);
+    }
 
     auto parsed = parse_mock_request(req.body());
     if (auto* message = std::get_if<std::string>(&parsed)) {
@@ -234,12 +239,16 @@ class Session {
       co_return co_await reply_json(&req, 200);
     }
 
+    auto& counters = state_.counters;
+    ++counters.requests;
     ReplyPlan plan;
     if (!choose_plan(req, mreq, plan)) {
+      ++counters.errors;
       co_return co_await reply_error(
           &req, 400, "x-mock-tool-call must be `NAME {json object arguments}`", 0, keep_alive_);
     }
     if (plan.kind == ReplyPlan::Kind::error) {
+      ++counters.errors;
       const std::string message =
           plan.text.empty() ? std::string(default_error_message(plan.status)) : plan.text;
       co_return co_await reply_error(&req, plan.status, message, plan.status == 429 ? 1 : 0,
@@ -248,7 +257,17 @@ class Session {
 
     const auto decision = state_.limits.admit(mreq.input_tokens, std::chrono::steady_clock::now());
     if (!decision.admitted) {
+      ++counters.rate_limited;
       co_return co_await reply_rate_limited(&req, decision, mreq.input_tokens);
+    }
+    ++counters.admitted;
+    counters.input_tokens += static_cast<std::uint64_t>(std::max<std::int64_t>(mreq.input_tokens, 0));
+    // Admitted requests beyond --max-concurrency wait in line for a slot, as vLLM queues them;
+    // the slot is held until the answer is written (or the client is gone).
+    SlotHold slot;
+    if (state_.slots) {
+      co_await state_.slots->acquire();
+      slot.hold(*state_.slots);
     }
     const ReplyTokens tokens = tokenize(plan, mreq.max_tokens);
     ReplyContext ctx;
@@ -270,7 +289,9 @@ class Session {
     const long stall_ms =
         std::clamp(parse_long(req["x-mock-stall-ms"], 0), 0L, max_stall_ms);
     if (mreq.stream) {
-      co_return co_await reply_stream(&req, ctx, plan, tokens, stall_ms);
+      const bool keep = co_await reply_stream(&req, ctx, plan, tokens, stall_ms);
+      count_finished(tokens);
+      co_return keep;
     }
     double delay_ms = options_.ttft_ms + static_cast<double>(stall_ms);
     if (options_.tokens_per_s > 0) {
@@ -283,7 +304,44 @@ class Session {
                                std::chrono::steady_clock::now());
     body_.clear();
     render_json(body_, ctx, plan, tokens);
-    co_return co_await reply_json(&req, 200);
+    const bool keep = co_await reply_json(&req, 200);
+    count_finished(tokens);
+    co_return keep;
+  }
+
+  void count_finished(const ReplyTokens& tokens) {
+    ++state_.counters.finished;
+    state_.counters.output_tokens += tokens.pieces.size();
+  }
+
+  // GET /mock/stats: the simulator's own counters and bucket levels (null: not limited).
+  std::string stats_json() {
+    namespace json = boost::json;
+    const auto& c = state_.counters;
+    const auto levels = state_.limits.levels(std::chrono::steady_clock::now());
+    auto level = [](long limit, double value) -> json::value {
+      return limit > 0 ? json::value(value) : json::value(nullptr);
+    };
+    json::object out{
+        {"requests", c.requests.load()},
+        {"admitted", c.admitted.load()},
+        {"rate_limited", c.rate_limited.load()},
+        {"errors", c.errors.load()},
+        {"finished", c.finished.load()},
+        {"input_tokens", c.input_tokens.load()},
+        {"output_tokens", c.output_tokens.load()},
+        {"limits", {{"rpm", state_.limits.rpm()}, {"itpm", state_.limits.itpm()}, {"otpm", state_.limits.otpm()},
+                    {"max_concurrency", options_.max_concurrency}}},
+        {"available",
+         {{"requests", level(state_.limits.rpm(), levels.requests)},
+          {"input_tokens", level(state_.limits.itpm(), levels.input_tokens)},
+          {"output_tokens", level(state_.limits.otpm(), levels.output_tokens)}}},
+        {"in_flight", c.admitted.load() - c.finished.load()},
+        {"waiting", state_.slots ? state_.slots->waiting() : std::int64_t{0}},
+        {"time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count()}};
+    return json::serialize(out);
   }
 
   Route route_of(std::string_view path) const {
@@ -299,6 +357,9 @@ class Session {
     }
     if (path == "/v1/models") {
       return Route::models;
+    }
+    if (path == "/mock/stats") {
+      return Route::stats;
     }
     return Route::none;
   }
