@@ -6,44 +6,48 @@ namespace spillway::dialect {
 
 namespace {
 
-// Each occurrence of `"name":` followed by an integer updates `value` (the last one wins).
-bool scan(std::string_view bytes, std::string_view name, std::int64_t& value) {
-  bool found = false;
-  for (std::size_t at = bytes.find(name); at != std::string_view::npos; at = bytes.find(name, at + 1)) {
-    std::size_t i = at + name.size();
-    while (i < bytes.size() && (bytes[i] == ' ' || bytes[i] == '\t')) {
-      ++i;
-    }
-    std::int64_t n = 0;
-    std::size_t digits = 0;
-    while (i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '9' && digits < 15) {
-      n = n * 10 + (bytes[i] - '0');
-      ++i;
-      ++digits;
-    }
-    if (digits > 0) {
-      value = n;
-      found = true;
-    }
+// The integer after position `i` (spaces allowed before it); nullopt when there is none.
+std::optional<std::int64_t> integer_at(std::string_view bytes, std::size_t i) {
+  while (i < bytes.size() && (bytes[i] == ' ' || bytes[i] == '\t')) {
+    ++i;
   }
-  return found;
+  std::int64_t n = 0;
+  std::size_t digits = 0;
+  while (i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '9' && digits < 15) {
+    n = n * 10 + (bytes[i] - '0');
+    ++i;
+    ++digits;
+  }
+  return digits > 0 ? std::optional(n) : std::nullopt;
 }
 
 }  // namespace
 
 void UsageSniffer::feed(std::string_view bytes) {
-  if (bytes.find("_tokens\"") == std::string_view::npos) {
-    return;  // most pieces of a stream carry no usage at all
-  }
-  if (dialect_ == Dialect::anthropic) {
-    seen_ |= scan(bytes, "\"input_tokens\":", input_);
-    seen_ |= scan(bytes, "\"output_tokens\":", output_);
-    seen_ |= scan(bytes, "\"cache_read_input_tokens\":", cache_read_);
-    seen_ |= scan(bytes, "\"cache_creation_input_tokens\":", cache_creation_);
-  } else {
-    seen_ |= scan(bytes, "\"prompt_tokens\":", input_);
-    seen_ |= scan(bytes, "\"completion_tokens\":", output_);
-    seen_ |= scan(bytes, "\"cached_tokens\":", cache_read_);
+  // Every usage member's name ends in `_tokens"`: one search for that, then the name before it.
+  static constexpr std::string_view suffix = "_tokens\":";
+  for (std::size_t at = bytes.find(suffix); at != std::string_view::npos; at = bytes.find(suffix, at + 1)) {
+    const std::size_t open = bytes.rfind('"', at);
+    if (open == std::string_view::npos) {
+      continue;
+    }
+    const std::string_view name = bytes.substr(open + 1, at - open - 1);  // without "_tokens"
+    const auto value = integer_at(bytes, at + suffix.size());
+    if (!value) {
+      continue;
+    }
+    std::int64_t* into = nullptr;
+    if (dialect_ == Dialect::anthropic) {
+      into = name == "input" ? &input_ : name == "output" ? &output_ : name == "cache_read_input" ? &cache_read_
+             : name == "cache_creation_input"                           ? &cache_creation_
+                                                                        : nullptr;
+    } else {
+      into = name == "prompt" ? &input_ : name == "completion" ? &output_ : name == "cached" ? &cache_read_ : nullptr;
+    }
+    if (into != nullptr) {
+      *into = *value;
+      seen_ = true;
+    }
   }
 }
 

@@ -130,9 +130,11 @@ struct KeyBuckets::State {
   }
 
   // The slow start applies only while nothing tells us the upstream's real limits.
+  // Once the window has grown to its ceiling without a 429 the upstream has shown it takes that
+  // much, and the cap is lifted (a 429 halves the window and brings it back).
   bool slow_start_active() const {
     Limits e = effective();
-    return e.rpm <= 0 && e.itpm <= 0 && e.otpm <= 0 && e.max_concurrency <= 0 &&
+    return window < kSlowStartMaxWindow && e.rpm <= 0 && e.itpm <= 0 && e.otpm <= 0 && e.max_concurrency <= 0 &&
            !(policy.tokens_combined && e.tpm > 0);
   }
 
@@ -291,8 +293,14 @@ void KeyBuckets::settle(const Ticket& ticket, const Usage& actual, Clock::time_p
   s.give_back(kOutput, ticket, reserved_output - output);
   s.give_back(kTokens, ticket, reserved_input + reserved_output - input - output);
   s.end_flight(ticket);
-  s.window = std::min(s.window + 1, kSlowStartMaxWindow);
   ++s.settled;
+}
+
+void KeyBuckets::accepted(Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  State& s = *state_;
+  s.advance(now);
+  s.window = std::min(s.window + 1, kSlowStartMaxWindow);
 }
 
 void KeyBuckets::release(const Ticket& ticket, Clock::time_point now) {

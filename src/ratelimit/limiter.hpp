@@ -166,6 +166,10 @@ class KeyBuckets {
   void settle(const Ticket& ticket, const Usage& actual, Clock::time_point now);
   // The request failed before the upstream counted it (connect error, 5xx): give it all back.
   void release(const Ticket& ticket, Clock::time_point now);
+  // The upstream accepted a request (answered with its response headers, not a 429 or 5xx):
+  // the slow-start window widens by one. Counted at the first byte, not at the end, so that
+  // long streams open the window as fast as short replies do.
+  void accepted(Clock::time_point now);
 
   // Learn from a response's headers: limits, remaining levels (the provider's truth corrects
   // the model; only ever downwards) and, with `rate_limited` (a 429), a cool-down until

@@ -39,35 +39,62 @@ ratelimit::Policy policy_of(const config::Upstream& u) {
   return p;
 }
 
-std::string_view field(const http::fields& headers, std::string_view name) {
-  auto it = headers.find(name);
-  return it == headers.end() ? std::string_view{} : std::string_view(it->value());
-}
-
+// The rate-limit headers of a response, picked out in one pass over its fields (a lookup per
+// name cost more than the rest of the bookkeeping). Names are compared lower-case, as HTTP/1.1
+// servers send them; Beast keeps them as received.
 ratelimit::HeaderView header_view(Dialect kind, const http::fields& h) {
   ratelimit::HeaderView v;
-  v.retry_after = field(h, "retry-after");
-  v.retry_after_ms = field(h, "retry-after-ms");
-  if (kind == Dialect::anthropic) {
-    v.requests_limit = field(h, "anthropic-ratelimit-requests-limit");
-    v.requests_remaining = field(h, "anthropic-ratelimit-requests-remaining");
-    v.requests_reset = field(h, "anthropic-ratelimit-requests-reset");
-    v.input_limit = field(h, "anthropic-ratelimit-input-tokens-limit");
-    v.input_remaining = field(h, "anthropic-ratelimit-input-tokens-remaining");
-    v.input_reset = field(h, "anthropic-ratelimit-input-tokens-reset");
-    v.output_limit = field(h, "anthropic-ratelimit-output-tokens-limit");
-    v.output_remaining = field(h, "anthropic-ratelimit-output-tokens-remaining");
-    v.output_reset = field(h, "anthropic-ratelimit-output-tokens-reset");
-    v.tokens_limit = field(h, "anthropic-ratelimit-tokens-limit");
-    v.tokens_remaining = field(h, "anthropic-ratelimit-tokens-remaining");
-    v.tokens_reset = field(h, "anthropic-ratelimit-tokens-reset");
-  } else {
-    v.requests_limit = field(h, "x-ratelimit-limit-requests");
-    v.requests_remaining = field(h, "x-ratelimit-remaining-requests");
-    v.requests_reset = field(h, "x-ratelimit-reset-requests");
-    v.tokens_limit = field(h, "x-ratelimit-limit-tokens");
-    v.tokens_remaining = field(h, "x-ratelimit-remaining-tokens");
-    v.tokens_reset = field(h, "x-ratelimit-reset-tokens");
+  const std::string_view prefix = kind == Dialect::anthropic ? "anthropic-ratelimit-" : "x-ratelimit-";
+  for (const auto& f : h) {
+    std::string_view name = f.name_string();
+    const std::string_view value = f.value();
+    if (name.size() < 11) {
+      continue;
+    }
+    if (beast::iequals(name, "retry-after")) {
+      v.retry_after = value;
+    } else if (beast::iequals(name, "retry-after-ms")) {
+      v.retry_after_ms = value;
+    } else if (name.size() > prefix.size() && beast::iequals(name.substr(0, prefix.size()), prefix)) {
+      name.remove_prefix(prefix.size());
+      std::string lower(name);
+      for (char& c : lower) {
+        c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+      }
+      if (kind == Dialect::anthropic) {
+        static const std::pair<std::string_view, std::string_view ratelimit::HeaderView::*> names[] = {
+            {"requests-limit", &ratelimit::HeaderView::requests_limit},
+            {"requests-remaining", &ratelimit::HeaderView::requests_remaining},
+            {"requests-reset", &ratelimit::HeaderView::requests_reset},
+            {"input-tokens-limit", &ratelimit::HeaderView::input_limit},
+            {"input-tokens-remaining", &ratelimit::HeaderView::input_remaining},
+            {"input-tokens-reset", &ratelimit::HeaderView::input_reset},
+            {"output-tokens-limit", &ratelimit::HeaderView::output_limit},
+            {"output-tokens-remaining", &ratelimit::HeaderView::output_remaining},
+            {"output-tokens-reset", &ratelimit::HeaderView::output_reset},
+            {"tokens-limit", &ratelimit::HeaderView::tokens_limit},
+            {"tokens-remaining", &ratelimit::HeaderView::tokens_remaining},
+            {"tokens-reset", &ratelimit::HeaderView::tokens_reset}};
+        for (const auto& [n, member] : names) {
+          if (lower == n) {
+            v.*member = value;
+          }
+        }
+      } else {
+        static const std::pair<std::string_view, std::string_view ratelimit::HeaderView::*> names[] = {
+            {"limit-requests", &ratelimit::HeaderView::requests_limit},
+            {"remaining-requests", &ratelimit::HeaderView::requests_remaining},
+            {"reset-requests", &ratelimit::HeaderView::requests_reset},
+            {"limit-tokens", &ratelimit::HeaderView::tokens_limit},
+            {"remaining-tokens", &ratelimit::HeaderView::tokens_remaining},
+            {"reset-tokens", &ratelimit::HeaderView::tokens_reset}};
+        for (const auto& [n, member] : names) {
+          if (lower == n) {
+            v.*member = value;
+          }
+        }
+      }
+    }
   }
   return v;
 }
@@ -106,9 +133,8 @@ struct Capacity::UpstreamState {
 };
 
 struct Capacity::Waiter {
-  explicit Waiter(const asio::any_io_executor& ex) : timer(ex) {}
   CapacityRequest* request = nullptr;
-  asio::steady_timer timer;
+  std::optional<asio::steady_timer> timer;  // on the waiting request's worker; none while probing
   std::optional<Grant> grant;
   Clock::time_point since;
   Clock::time_point retry_at = Clock::time_point::max();  // when its chain could admit it
@@ -215,7 +241,8 @@ void Capacity::pump_locked(Clock::time_point now) {
     const auto sb = served_[b->request->agent];
     return sa != sb ? sa < sb : a->seq < b->seq;
   });
-  std::vector<Clock::time_point> blocked(upstreams_.size(), Clock::time_point::max());
+  std::vector<Clock::time_point>& blocked = blocked_;
+  blocked.assign(upstreams_.size(), Clock::time_point::max());
   next_check_ = Clock::time_point::max();
   for (auto& w : waiting_) {
     Clock::time_point retry_at = Clock::time_point::max();
@@ -225,7 +252,7 @@ void Capacity::pump_locked(Clock::time_point now) {
         queued_seconds_ += std::chrono::duration<double>(w->grant->queued).count();
       }
       // Wake it on its own worker (timers are not thread-safe).
-      asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+      asio::post(w->timer->get_executor(), [w] { w->timer->cancel(); });
       continue;
     }
     w->retry_at = retry_at;
@@ -242,15 +269,30 @@ asio::awaitable<std::variant<Grant, ApiError>> Capacity::acquire(CapacityRequest
   if (std::all_of(request.excluded.begin(), request.excluded.end(), [](bool b) { return b; })) {
     co_return make_error(ErrorKind::overloaded, "every upstream of this route failed", ErrorSource::gateway);
   }
-  auto w = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  const auto now = Clock::now();
+  {
+    // Nobody waiting: this request cannot overtake anyone, so it just asks (no allocation).
+    std::lock_guard lock(mutex_);
+    if (waiting_.empty()) {
+      Waiter probe;
+      probe.request = &request;
+      probe.since = now;
+      blocked_.assign(upstreams_.size(), Clock::time_point::max());
+      Clock::time_point retry_at = Clock::time_point::max();
+      if (try_grant_locked(probe, now, blocked_, retry_at)) {
+        co_return *probe.grant;
+      }
+    }
+  }
+  auto w = std::make_shared<Waiter>();
+  w->timer.emplace(co_await asio::this_coro::executor);
   w->request = &request;
-  w->since = Clock::now();
+  w->since = now;
   {
     std::lock_guard lock(mutex_);
-    static std::uint64_t next_seq = 0;
-    w->seq = next_seq++;
+    w->seq = next_seq_++;
     waiting_.push_back(w);
-    pump_locked(w->since);
+    pump_locked(Clock::now());
     if (w->grant) {
       co_return *w->grant;
     }
@@ -270,8 +312,8 @@ asio::awaitable<std::variant<Grant, ApiError>> Capacity::acquire(CapacityRequest
       }
       wake = std::min(request.deadline, next_check_);
     }
-    w->timer.expires_at(wake);
-    co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    w->timer->expires_at(wake);
+    co_await w->timer->async_wait(asio::as_tuple(asio::use_awaitable));
     std::lock_guard lock(mutex_);
     if (w->grant) {
       co_return *w->grant;
@@ -335,6 +377,10 @@ void Capacity::observe(const config::Upstream& upstream, std::size_t key, const 
     std::lock_guard lock(mutex_);
     ++state.received_429;
   }
+}
+
+void Capacity::accepted(const config::Upstream& upstream, std::size_t key) {
+  state_of(upstream).keys[key].buckets->accepted(Clock::now());
 }
 
 void Capacity::credit_exhausted(const config::Upstream& upstream, std::size_t key, std::string reason) {

@@ -65,6 +65,9 @@ class Capacity {
   void release(const config::Upstream& upstream, const Grant& grant);
   // A response's rate-limit headers; `rate_limited` for a 429.
   void observe(const config::Upstream& upstream, std::size_t key, const http::fields& headers, bool rate_limited);
+  // The upstream took the request (its response headers came, not a 429 or 5xx): widens the
+  // slow start of a key whose limits are still unknown.
+  void accepted(const config::Upstream& upstream, std::size_t key);
   // The provider says the key is out of credit or quota: out of use for much longer.
   void credit_exhausted(const config::Upstream& upstream, std::size_t key, std::string reason);
 
@@ -89,6 +92,8 @@ class Capacity {
   std::vector<std::unique_ptr<UpstreamState>> upstreams_;  // by index in config_.upstreams
   std::vector<std::shared_ptr<Waiter>> waiting_;
   std::map<std::string, std::uint64_t> served_;  // per agent, while the queue is not empty
+  std::vector<ratelimit::Clock::time_point> blocked_;  // pump scratch: per upstream, taken by a higher-ranked waiter
+  std::uint64_t next_seq_ = 0;
   ratelimit::Clock::time_point next_check_ = ratelimit::Clock::time_point::max();
   // Counters for /metrics.
   std::uint64_t queued_total_ = 0;

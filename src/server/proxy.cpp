@@ -398,6 +398,9 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     const auto status = x.status();
     if (!count_tokens) {
       capacity.observe(u, grant->key, x.headers(), status == 429);
+      if (status != 429 && status < 500) {
+        capacity.accepted(u, grant->key);
+      }
       if (says_credit_exhausted(status, x.headers())) {
         capacity.credit_exhausted(u, grant->key, "upstream answered " + std::to_string(status) + " (credit or quota)");
       }

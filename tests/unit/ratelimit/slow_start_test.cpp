@@ -38,13 +38,15 @@ TEST(SlowStart, AdmitsAWindowInFlightWhileLimitsAreUnknown) {
   EXPECT_EQ(b.snapshot(t0).slow_start_window, kSlowStartInitialWindow);
 }
 
-TEST(SlowStart, GrowsByOnePerSettleNotPerRelease) {
+TEST(SlowStart, GrowsByOnePerAcceptedRequestNotPerReleaseOrSettle) {
   KeyBuckets b({}, anthropic_policy(), t0);
   Admission refusal;
   std::vector<Ticket> held = admit_until_refused(b, t0, refusal);
   b.release(held[0], t0);  // a failure is no evidence the upstream can take more
   EXPECT_EQ(b.snapshot(t0).slow_start_window, 4);
-  b.settle(held[1], Usage{100, 10, 0, 0}, t0);
+  b.settle(held[1], Usage{100, 10, 0, 0}, t0);  // counted when it was accepted, not again
+  EXPECT_EQ(b.snapshot(t0).slow_start_window, 4);
+  b.accepted(t0);
   EXPECT_EQ(b.snapshot(t0).slow_start_window, 5);
   // 2 still in flight, window 5: three more fit.
   std::vector<Ticket> more = admit_until_refused(b, t0, refusal);
@@ -52,14 +54,29 @@ TEST(SlowStart, GrowsByOnePerSettleNotPerRelease) {
   EXPECT_EQ(b.snapshot(t0).in_flight, 5);
 }
 
+TEST(SlowStart, LongStreamsOpenTheWindowAsTheyAreAccepted) {
+  // Held streams never settle; each accepted one widens the window, so they keep coming.
+  KeyBuckets b({}, anthropic_policy(), t0);
+  std::int64_t held = 0;
+  for (int i = 0; i < 1000; ++i) {
+    Admission a = b.try_admit({100, 100}, t0);
+    ASSERT_TRUE(a.ticket) << "stream " << i << " refused: " << a.reason;
+    b.accepted(t0);
+    ++held;
+  }
+  EXPECT_EQ(b.snapshot(t0).in_flight, held);
+  EXPECT_EQ(b.snapshot(t0).slow_start_window, 0);  // the ceiling was reached: the cap is lifted
+}
+
 TEST(SlowStart, GrowthStopsAtTheCeilingAndA429Halves) {
   KeyBuckets b({}, anthropic_policy(), t0);
   for (int i = 0; i < 400; ++i) {
     Admission a = b.try_admit({100, 100}, t0);
     ASSERT_TRUE(a.ticket);
+    b.accepted(t0);
     b.settle(*a.ticket, Usage{100, 10, 0, 0}, t0);
   }
-  EXPECT_EQ(b.snapshot(t0).slow_start_window, kSlowStartMaxWindow);
+  EXPECT_EQ(b.snapshot(t0).slow_start_window, 0);  // at the ceiling: no cap any more
   HeaderView none;
   b.observe(none, true, t0, WallClock::now());
   EXPECT_EQ(b.snapshot(t0).slow_start_window, kSlowStartMaxWindow / 2);
