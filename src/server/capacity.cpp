@@ -10,6 +10,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include "common/log.hpp"
+
 namespace spillway::server {
 
 using ratelimit::Clock;
@@ -17,6 +19,13 @@ using ratelimit::Clock;
 namespace {
 
 constexpr std::size_t max_sticky_sessions = 10'000;  // per upstream; the oldest is forgotten
+
+// Circuit breaker: this many failures in a row (connect errors, timeouts, 5xx) take an upstream
+// out for a while; then one request probes it, and its outcome closes the circuit or opens it
+// again for twice as long.
+constexpr int breaker_threshold = 5;
+constexpr std::chrono::seconds breaker_first_open{5};
+constexpr std::chrono::seconds breaker_longest_open{120};
 
 ratelimit::Limits limits_of(const config::RateLimits& l) {
   ratelimit::Limits out;
@@ -117,6 +126,14 @@ struct Capacity::UpstreamState {
   std::uint64_t received_429 = 0;
   std::uint64_t avoided = 0;  // requests the model held back instead of sending into a 429
 
+  // Circuit breaker (see breaker_threshold).
+  enum class Circuit { closed, open, probing };
+  Circuit circuit = Circuit::closed;
+  int failures_in_a_row = 0;
+  std::chrono::seconds open_for = breaker_first_open;
+  Clock::time_point open_until{};
+  std::uint64_t trips = 0;
+
   void stick(const std::string& session, std::size_t key) {
     if (session.empty() || keys.size() < 2) {
       return;
@@ -165,6 +182,7 @@ Capacity::UpstreamState& Capacity::state_of(const config::Upstream& upstream) co
 bool Capacity::try_grant_locked(Waiter& w, Clock::time_point now, std::vector<Clock::time_point>& blocked,
                                 Clock::time_point& retry_at) {
   CapacityRequest& req = *w.request;
+  bool reactive_refusal = false;
   // One tier at a time: the chain, then (when the chain cannot make it in time) the overflow.
   auto try_tier = [&](std::size_t from, std::size_t to, Clock::time_point& tier_retry) {
     for (std::size_t i = from; i < to; ++i) {
@@ -174,11 +192,33 @@ bool Capacity::try_grant_locked(Waiter& w, Clock::time_point now, std::vector<Cl
       const config::Upstream& u = *req.candidates[i].upstream;
       const auto index = static_cast<std::size_t>(&u - config_.upstreams.data());
       if (blocked[index] != Clock::time_point::max()) {
-        // A request ranked higher waits for this upstream: nobody overtakes it there.
-        tier_retry = std::min(tier_retry, blocked[index]);
+        // A request ranked higher waits for this upstream: nobody overtakes it there. It can go
+        // once the buckets have refilled for everyone queued ahead of it too, which decides
+        // whether waiting can beat the deadline or the overflow tier should take it now.
+        Ahead& ahead = ahead_[index];
+        const Rates rates = rates_of(index, now);
+        double wait_s = 0;
+        if (rates.input_per_s > 0) {
+          wait_s = std::max(wait_s, (ahead.input + static_cast<double>(req.demand.input_tokens)) / rates.input_per_s);
+        }
+        if (rates.requests_per_s > 0) {
+          wait_s = std::max(wait_s, (ahead.requests + 1) / rates.requests_per_s);
+        }
+        tier_retry = std::min(tier_retry, blocked[index] + std::chrono::duration_cast<Clock::duration>(
+                                                              std::chrono::duration<double>(wait_s)));
+        ahead.input += static_cast<double>(req.demand.input_tokens);
+        ahead.requests += 1;
         continue;
       }
       UpstreamState& state = *upstreams_[index];
+      if (state.circuit == UpstreamState::Circuit::open && now >= state.open_until) {
+        state.circuit = UpstreamState::Circuit::probing;  // this request is the probe
+      } else if (state.circuit != UpstreamState::Circuit::closed) {
+        // Out (open) or being probed by another request: ask again when that can change.
+        const auto again = state.circuit == UpstreamState::Circuit::open ? state.open_until : now + ratelimit::kRecheckInterval;
+        tier_retry = std::min(tier_retry, again);
+        continue;
+      }
       // The session's key first while it has headroom, then the others by input headroom.
       std::vector<std::size_t> order;
       order.reserve(state.keys.size());
@@ -211,6 +251,13 @@ bool Capacity::try_grant_locked(Waiter& w, Clock::time_point now, std::vector<Cl
         }
         upstream_retry = std::min(upstream_retry, admission.retry_at);
       }
+      if (!u.predict && from < req.overflow_from) {
+        reactive_refusal = true;  // a reactive gateway fails over at once instead of waiting
+      }
+      if (state.circuit == UpstreamState::Circuit::probing) {
+        // The probe could not even be admitted: the next request may try.
+        state.circuit = UpstreamState::Circuit::open;
+      }
       blocked[index] = std::max(upstream_retry, now);
       tier_retry = std::min(tier_retry, upstream_retry);
     }
@@ -221,7 +268,7 @@ bool Capacity::try_grant_locked(Waiter& w, Clock::time_point now, std::vector<Cl
     return true;
   }
   retry_at = chain_retry;
-  if (req.overflow_from < req.candidates.size() && chain_retry > req.deadline) {
+  if (req.overflow_from < req.candidates.size() && (chain_retry > req.deadline || reactive_refusal)) {
     Clock::time_point overflow_retry = Clock::time_point::max();
     if (try_tier(req.overflow_from, req.candidates.size(), overflow_retry)) {
       ++overflowed_;
@@ -230,6 +277,20 @@ bool Capacity::try_grant_locked(Waiter& w, Clock::time_point now, std::vector<Cl
     retry_at = std::min(retry_at, overflow_retry);
   }
   return false;
+}
+
+Capacity::Rates Capacity::rates_of(std::size_t index, Clock::time_point now) {
+  Rates& r = rates_[index];
+  if (!r.known) {
+    // All keys of the pool together; per second.
+    for (const auto& key : upstreams_[index]->keys) {
+      const auto s = key.buckets->snapshot(now);
+      r.input_per_s += static_cast<double>(s.effective.itpm > 0 ? s.effective.itpm : s.effective.tpm) / 60.0;
+      r.requests_per_s += static_cast<double>(s.effective.rpm) / 60.0;
+    }
+    r.known = true;
+  }
+  return r;
 }
 
 void Capacity::pump_locked(Clock::time_point now) {
@@ -243,6 +304,8 @@ void Capacity::pump_locked(Clock::time_point now) {
   });
   std::vector<Clock::time_point>& blocked = blocked_;
   blocked.assign(upstreams_.size(), Clock::time_point::max());
+  ahead_.assign(upstreams_.size(), Ahead{});
+  rates_.assign(upstreams_.size(), Rates{});
   next_check_ = Clock::time_point::max();
   for (auto& w : waiting_) {
     Clock::time_point retry_at = Clock::time_point::max();
@@ -278,6 +341,8 @@ asio::awaitable<std::variant<Grant, ApiError>> Capacity::acquire(CapacityRequest
       probe.request = &request;
       probe.since = now;
       blocked_.assign(upstreams_.size(), Clock::time_point::max());
+      ahead_.assign(upstreams_.size(), Ahead{});
+      rates_.assign(upstreams_.size(), Rates{});
       Clock::time_point retry_at = Clock::time_point::max();
       if (try_grant_locked(probe, now, blocked_, retry_at)) {
         co_return *probe.grant;
@@ -380,7 +445,38 @@ void Capacity::observe(const config::Upstream& upstream, std::size_t key, const 
 }
 
 void Capacity::accepted(const config::Upstream& upstream, std::size_t key) {
-  state_of(upstream).keys[key].buckets->accepted(Clock::now());
+  auto& state = state_of(upstream);
+  state.keys[key].buckets->accepted(Clock::now());
+  std::lock_guard lock(mutex_);
+  if (state.circuit != UpstreamState::Circuit::closed) {
+    log::info("upstream '" + upstream.name + "' answers again: circuit closed");
+  }
+  state.circuit = UpstreamState::Circuit::closed;
+  state.failures_in_a_row = 0;
+  state.open_for = breaker_first_open;
+  if (!waiting_.empty()) {
+    pump_locked(Clock::now());
+  }
+}
+
+void Capacity::failed(const config::Upstream& upstream) {
+  auto& state = state_of(upstream);
+  std::lock_guard lock(mutex_);
+  const auto now = Clock::now();
+  ++state.failures_in_a_row;
+  if (state.circuit == UpstreamState::Circuit::probing) {
+    state.open_for = std::min(state.open_for * 2, std::chrono::duration_cast<std::chrono::seconds>(breaker_longest_open));
+  } else if (state.circuit != UpstreamState::Circuit::closed || state.failures_in_a_row < breaker_threshold) {
+    return;
+  }
+  state.circuit = UpstreamState::Circuit::open;
+  state.open_until = now + state.open_for;
+  ++state.trips;
+  log::warn("upstream '" + upstream.name + "' failed " + std::to_string(state.failures_in_a_row) +
+            " times in a row: circuit open for " + std::to_string(state.open_for.count()) + " s, then one probe");
+  if (!waiting_.empty()) {
+    pump_locked(now);
+  }
 }
 
 void Capacity::credit_exhausted(const config::Upstream& upstream, std::size_t key, std::string reason) {
@@ -422,11 +518,21 @@ std::string Capacity::admin_json() const {
       }
       keys.push_back(std::move(key));
     }
-    ups.push_back(json::object{{"upstream", u.name},
-                               {"kind", u.kind == Dialect::anthropic ? "anthropic" : "openai"},
-                               {"keys", std::move(keys)},
-                               {"received_429s", upstreams_[i]->received_429},
-                               {"avoided", upstreams_[i]->avoided}});
+    const auto& st = *upstreams_[i];
+    json::object up{{"upstream", u.name},
+                    {"kind", u.kind == Dialect::anthropic ? "anthropic" : "openai"},
+                    {"keys", std::move(keys)},
+                    {"received_429s", st.received_429},
+                    {"avoided", st.avoided},
+                    {"circuit", st.circuit == UpstreamState::Circuit::closed ? "closed"
+                                : st.circuit == UpstreamState::Circuit::open ? "open"
+                                                                             : "probing"},
+                    {"failures_in_a_row", st.failures_in_a_row},
+                    {"circuit_trips", st.trips}};
+    if (st.circuit == UpstreamState::Circuit::open && st.open_until > now) {
+      up["circuit_open_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(st.open_until - now).count();
+    }
+    ups.push_back(std::move(up));
   }
   json::object out{{"upstreams", std::move(ups)},
                    {"queue",
@@ -478,6 +584,12 @@ std::string Capacity::prometheus() const {
   for (std::size_t i = 0; i < upstreams_.size(); ++i) {
     line("upstream_429s_avoided_total", "upstream=\"" + config_.upstreams[i].name + "\"",
          static_cast<double>(upstreams_[i]->avoided));
+  }
+  out += "# HELP spillway_upstream_circuit_open Whether an upstream is taken out by its circuit breaker (1) or not (0).\n"
+         "# TYPE spillway_upstream_circuit_open gauge\n";
+  for (std::size_t i = 0; i < upstreams_.size(); ++i) {
+    line("upstream_circuit_open", "upstream=\"" + config_.upstreams[i].name + "\"",
+         upstreams_[i]->circuit == UpstreamState::Circuit::closed ? 0 : 1);
   }
   out += "# HELP spillway_queue_waiting Requests waiting for capacity now.\n# TYPE spillway_queue_waiting gauge\n";
   line("queue_waiting", "", static_cast<double>(waiting_.size()));

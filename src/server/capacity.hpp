@@ -68,6 +68,9 @@ class Capacity {
   // The upstream took the request (its response headers came, not a 429 or 5xx): widens the
   // slow start of a key whose limits are still unknown.
   void accepted(const config::Upstream& upstream, std::size_t key);
+  // The upstream failed a request (connect error, timeout, 5xx): counts towards its circuit
+  // breaker, which takes it out after several in a row and lets one probe in later.
+  void failed(const config::Upstream& upstream);
   // The provider says the key is out of credit or quota: out of use for much longer.
   void credit_exhausted(const config::Upstream& upstream, std::size_t key, std::string reason);
 
@@ -92,7 +95,21 @@ class Capacity {
   std::vector<std::unique_ptr<UpstreamState>> upstreams_;  // by index in config_.upstreams
   std::vector<std::shared_ptr<Waiter>> waiting_;
   std::map<std::string, std::uint64_t> served_;  // per agent, while the queue is not empty
-  std::vector<ratelimit::Clock::time_point> blocked_;  // pump scratch: per upstream, taken by a higher-ranked waiter
+  // Pump scratch, per upstream: when the first waiter blocked on it could go, what the waiters
+  // behind it add, and how fast the upstream's buckets refill.
+  struct Ahead {
+    double input = 0;
+    double requests = 0;
+  };
+  struct Rates {
+    bool known = false;
+    double input_per_s = 0;
+    double requests_per_s = 0;
+  };
+  Rates rates_of(std::size_t index, ratelimit::Clock::time_point now);
+  std::vector<ratelimit::Clock::time_point> blocked_;
+  std::vector<Ahead> ahead_;
+  std::vector<Rates> rates_;
   std::uint64_t next_seq_ = 0;
   ratelimit::Clock::time_point next_check_ = ratelimit::Clock::time_point::max();
   // Counters for /metrics.

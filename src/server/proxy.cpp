@@ -368,6 +368,10 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
         co_return co_await respond_error(client, dialect, error);
       }
       translated = std::move(std::get<TranslatedRequest>(t));
+      if (u.kind == Dialect::openai && req.find("anthropic-beta") != req.end()) {
+        // Beta flags mean nothing to an OpenAI-compatible server (adapt_headers removes them).
+        translated->dropped.push_back("anthropic-beta");
+      }
       report_dropped(client, translated->dropped, dialect, u);
     }
     if (last_error) {
@@ -390,6 +394,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
       count_failure(*err);
       if (hold) {
         hold->release();
+        capacity.failed(u);
       }
       ask.excluded[i] = true;
       last_error = std::move(err);
@@ -400,6 +405,8 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
       capacity.observe(u, grant->key, x.headers(), status == 429);
       if (status != 429 && status < 500) {
         capacity.accepted(u, grant->key);
+      } else if (status >= 500) {
+        capacity.failed(u);
       }
       if (says_credit_exhausted(status, x.headers())) {
         capacity.credit_exhausted(u, grant->key, "upstream answered " + std::to_string(status) + " (credit or quota)");
