@@ -109,6 +109,9 @@ struct KeyBuckets::State {
   std::array<Bucket, kBucketCount> buckets{};
   Clock::time_point last;  // buckets are refilled up to here
   std::int64_t in_flight = 0;
+  // What the requests in flight were charged (or would have been, where no bucket existed yet):
+  // a bucket created by a limit learnt mid-flight starts with them already counted.
+  std::array<double, kBucketCount> in_flight_charge{};
   std::int64_t window = kSlowStartInitialWindow;
   std::optional<Clock::time_point> cooling_until;
   std::string cooling_reason;
@@ -177,7 +180,7 @@ struct KeyBuckets::State {
         continue;
       }
       if (b.capacity <= 0) {
-        b.level = static_cast<double>(capacity);
+        b.level = static_cast<double>(capacity) - in_flight_charge[i];
       } else {
         b.level = std::min(static_cast<double>(capacity),
                            b.level + static_cast<double>(capacity - b.capacity));
@@ -197,7 +200,17 @@ struct KeyBuckets::State {
   void end_flight(const Ticket& ticket) {
     if (ticket.concurrency && in_flight > 0) {
       --in_flight;
+      const std::array<double, kBucketCount> charge = charge_of(ticket);
+      for (std::size_t i = 0; i < kBucketCount; ++i) {
+        in_flight_charge[i] = std::max(0.0, in_flight_charge[i] - charge[i]);
+      }
     }
+  }
+
+  static std::array<double, kBucketCount> charge_of(const Ticket& ticket) {
+    const auto in = static_cast<double>(ticket.input_tokens);
+    const auto out = static_cast<double>(ticket.output_tokens);
+    return {1.0, in, out, in + out};
   }
 };
 
@@ -271,6 +284,10 @@ Admission KeyBuckets::try_admit(const Demand& demand, Clock::time_point now) {
     }
   }
   ++s.in_flight;
+  const std::array<double, kBucketCount> held = State::charge_of(ticket);
+  for (std::size_t i = 0; i < kBucketCount; ++i) {
+    s.in_flight_charge[i] += held[i];
+  }
   ++s.admitted;
   result.ticket = ticket;
   return result;

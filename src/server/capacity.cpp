@@ -156,6 +156,7 @@ struct Capacity::Waiter {
   Clock::time_point since;
   Clock::time_point retry_at = Clock::time_point::max();  // when its chain could admit it
   std::uint64_t seq = 0;
+  bool avoided_counted = false;  // counted once as a 429 avoided, however it ends
 };
 
 Capacity::Capacity(const config::Config& config) : config_(config) {
@@ -272,11 +273,27 @@ bool Capacity::try_grant_locked(Waiter& w, Clock::time_point now, std::vector<Cl
     Clock::time_point overflow_retry = Clock::time_point::max();
     if (try_tier(req.overflow_from, req.candidates.size(), overflow_retry)) {
       ++overflowed_;
+      count_avoided_locked(w);
       return true;
     }
     retry_at = std::min(retry_at, overflow_retry);
   }
   return false;
+}
+
+// A request held back from its chain (queued, or sent to the overflow tier) is a 429 the chain's
+// upstreams would have answered.
+void Capacity::count_avoided_locked(Waiter& w) {
+  if (w.avoided_counted) {
+    return;
+  }
+  w.avoided_counted = true;
+  const CapacityRequest& req = *w.request;
+  for (std::size_t i = 0; i < req.overflow_from; ++i) {
+    if (!req.excluded[i]) {
+      ++state_of(*req.candidates[i].upstream).avoided;
+    }
+  }
 }
 
 Capacity::Rates Capacity::rates_of(std::size_t index, Clock::time_point now) {
@@ -362,11 +379,7 @@ asio::awaitable<std::variant<Grant, ApiError>> Capacity::acquire(CapacityRequest
       co_return *w->grant;
     }
     ++queued_total_;
-    for (std::size_t i = 0; i < request.overflow_from; ++i) {
-      if (!request.excluded[i]) {
-        ++state_of(*request.candidates[i].upstream).avoided;
-      }
-    }
+    count_avoided_locked(*w);
   }
   for (;;) {
     Clock::time_point wake;

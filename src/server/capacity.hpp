@@ -107,6 +107,7 @@ class Capacity {
     double requests_per_s = 0;
   };
   Rates rates_of(std::size_t index, ratelimit::Clock::time_point now);
+  void count_avoided_locked(Waiter& w);
   std::vector<ratelimit::Clock::time_point> blocked_;
   std::vector<Ahead> ahead_;
   std::vector<Rates> rates_;

@@ -10,6 +10,7 @@
 #include "dialect/errors.hpp"
 #include "dialect/request_info.hpp"
 #include "metrics/counters.hpp"
+#include "dialect/translate_response.hpp"
 #include "dialect/usage_sniffer.hpp"
 #include "server/capacity.hpp"
 #include "server/header_policy.hpp"
@@ -411,6 +412,41 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
       if (says_credit_exhausted(status, x.headers())) {
         capacity.credit_exhausted(u, grant->key, "upstream answered " + std::to_string(status) + " (credit or quota)");
       }
+    }
+    if (status == 400 && u.kind == Dialect::anthropic && !count_tokens && !x.is_event_stream()) {
+      // Anthropic says an exhausted credit balance with a 400: read the (small) error body to
+      // tell it from a bad request, since another key or candidate can still serve it.
+      std::string error_body;
+      std::string piece;
+      while (error_body.size() <= 64 * 1024 && co_await x.read_some(piece)) {
+        error_body += piece;
+      }
+      const bool complete = x.body_done() && !x.error();
+      x.finish();
+      if (complete && error_body.find("credit balance") != std::string::npos) {
+        capacity.credit_exhausted(u, grant->key, "upstream answered 400: credit balance too low");
+        hold->release();
+        const bool may_retry = !last && Clock::now() < ask.deadline;
+        if (may_retry) {
+          last_error = make_error(ErrorKind::invalid_request, "upstream '" + u.name + "': credit balance too low",
+                                  ErrorSource::upstream);
+          last_error->status = 400;
+          log::warn(last_error->message + "; trying another key or candidate");
+          continue;
+        }
+      } else {
+        hold->release();  // a refused request is not metered
+      }
+      client.response_headers.emplace_back("x-spillway-attempts", std::to_string(attempts));
+      if (!complete) {
+        co_return co_await respond_error(
+            client, dialect, x.error() ? *x.error() : make_error(ErrorKind::bad_gateway, "upstream error body too large", ErrorSource::upstream));
+      }
+      if (translated) {
+        co_return co_await respond(client, http::status::bad_request, "application/json",
+                                   dialect::translate_error_body(u.kind, dialect, 400, error_body), u.name);
+      }
+      co_return co_await respond(client, http::status::bad_request, "application/json", std::move(error_body), u.name);
     }
     if ((status == 429 || status >= 500) && !count_tokens) {
       // A 5xx takes the candidate out for this request; a 429 cooled its key down above

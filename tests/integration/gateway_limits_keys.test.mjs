@@ -128,9 +128,7 @@ describe('credit exhaustion', () => {
     assert.equal(keyEntry(await upstreamLimits(gw.url, 'pool'), otherEnv).cooling_ms, undefined);
   });
 
-  test('Anthropic\'s 400 "credit balance is too low" cools its key for long like a 402', {
-    todo: 'proxy.cpp says_credit_exhausted() knows only 402 and 429 + x-should-retry: false; the issue names "a 400 about credit balance"',
-  }, async (t) => {
+  test('Anthropic\'s 400 "credit balance is too low" cools its key for long like a 402', async (t) => {
     const { upstream, state } = await exhaustedFirstKey(t, () => errorAnswer('anthropic', 400, {
       type: 'invalid_request_error',
       message: 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.',

@@ -64,9 +64,7 @@ describe('learning a limit while requests are in flight', () => {
   // while 3 of its own requests, not charged to the new bucket, are still out. (Seen against the
   // mock: a burst of 126 at a mock with --rpm 120 and nothing declared earns the gateway a few
   // 429s in some runs, from this race.)
-  test('requests in flight when a limit is first learnt count against it', {
-    todo: 'ratelimit apply_limits(): a newly learnt bucket starts at the provider\'s remaining, ignoring requests already in flight',
-  }, async (t) => {
+  test('requests in flight when a limit is first learnt count against it', async (t) => {
     const gates = Array.from({ length: 9 }, () => gate());
     const upstream = await startScriptedUpstream(t, 'anthropic', async (rec) => {
       await gates[rec.index].opened;
