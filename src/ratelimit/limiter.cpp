@@ -314,10 +314,14 @@ void KeyBuckets::settle(const Ticket& ticket, const Usage& actual, Clock::time_p
 }
 
 void KeyBuckets::accepted(Clock::time_point now) {
+  if (window_full_.load(std::memory_order_relaxed)) {
+    return;  // the window is at its ceiling: nothing to widen (and no lock on every response)
+  }
   std::lock_guard lock(mutex_);
   State& s = *state_;
   s.advance(now);
   s.window = std::min(s.window + 1, kSlowStartMaxWindow);
+  window_full_.store(s.window >= kSlowStartMaxWindow, std::memory_order_relaxed);
 }
 
 void KeyBuckets::release(const Ticket& ticket, Clock::time_point now) {
@@ -378,6 +382,7 @@ void KeyBuckets::observe(const HeaderView& h, bool rate_limited, Clock::time_poi
   }
   ++s.upstream_429s;
   s.window = std::max<std::int64_t>(s.window / 2, 1);
+  window_full_.store(false, std::memory_order_relaxed);
 
   // How long: retry-after-ms, then retry-after (both honoured in full), then the reset of the
   // bucket the headers show empty (the latest, if several), then any reset (the earliest), then

@@ -15,6 +15,7 @@
 // the request failed before the upstream counted it). Every admitted ticket must be settled or
 // released exactly once. Thread-safe: every worker shares them. Pure: no I/O, the clock is
 // passed in, so tests run without sleeping.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -188,6 +189,7 @@ class KeyBuckets {
   struct State;
   mutable std::mutex mutex_;
   std::unique_ptr<State> state_;
+  std::atomic<bool> window_full_{false};  // the slow-start window is at its ceiling
 };
 
 // Parses Go-style durations ("1s", "6m0s", "12ms", "1h2m3s", "1.5s", also "us"/"µs"/"ns" and

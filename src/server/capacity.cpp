@@ -128,8 +128,10 @@ struct Capacity::UpstreamState {
 
   // Circuit breaker (see breaker_threshold).
   enum class Circuit { closed, open, probing };
-  Circuit circuit = Circuit::closed;
-  int failures_in_a_row = 0;
+  // Changed under the queue's lock; atomic so that a healthy upstream's success can be noted
+  // without taking it.
+  std::atomic<Circuit> circuit{Circuit::closed};
+  std::atomic<int> failures_in_a_row{0};
   std::chrono::seconds open_for = breaker_first_open;
   Clock::time_point open_until{};
   std::uint64_t trips = 0;
@@ -342,6 +344,7 @@ void Capacity::pump_locked(Clock::time_point now) {
   if (waiting_.empty()) {
     served_.clear();
   }
+  waiting_count_.store(waiting_.size(), std::memory_order_release);
 }
 
 asio::awaitable<std::variant<Grant, ApiError>> Capacity::acquire(CapacityRequest& request) {
@@ -374,6 +377,7 @@ asio::awaitable<std::variant<Grant, ApiError>> Capacity::acquire(CapacityRequest
     std::lock_guard lock(mutex_);
     w->seq = next_seq_++;
     waiting_.push_back(w);
+    waiting_count_.store(waiting_.size(), std::memory_order_release);
     pump_locked(Clock::now());
     if (w->grant) {
       co_return *w->grant;
@@ -406,6 +410,7 @@ asio::awaitable<std::variant<Grant, ApiError>> Capacity::acquire(CapacityRequest
       if (waiting_.empty()) {
         served_.clear();
       }
+      waiting_count_.store(waiting_.size(), std::memory_order_release);
       ++queue_timeouts_;
       // The truth: when the chain could take it, as the buckets see it now.
       const auto wait = w->retry_at == Clock::time_point::max() ? std::chrono::seconds(1)
@@ -432,6 +437,9 @@ void Capacity::settle(const config::Upstream& upstream, const Grant& grant, cons
     estimate.output_tokens = grant.ticket.output_tokens;
     buckets.settle(grant.ticket, estimate, now);
   }
+  if (waiting_count_.load(std::memory_order_acquire) == 0) {
+    return;  // nobody to wake: no need for the queue's lock
+  }
   std::lock_guard lock(mutex_);
   if (!waiting_.empty()) {
     pump_locked(now);
@@ -441,6 +449,9 @@ void Capacity::settle(const config::Upstream& upstream, const Grant& grant, cons
 void Capacity::release(const config::Upstream& upstream, const Grant& grant) {
   const auto now = Clock::now();
   state_of(upstream).keys[grant.key].buckets->release(grant.ticket, now);
+  if (waiting_count_.load(std::memory_order_acquire) == 0) {
+    return;
+  }
   std::lock_guard lock(mutex_);
   if (!waiting_.empty()) {
     pump_locked(now);
@@ -450,7 +461,16 @@ void Capacity::release(const config::Upstream& upstream, const Grant& grant) {
 void Capacity::observe(const config::Upstream& upstream, std::size_t key, const http::fields& headers,
                        bool rate_limited) {
   auto& state = state_of(upstream);
-  state.keys[key].buckets->observe(header_view(upstream.kind, headers), rate_limited, Clock::now());
+  const auto view = header_view(upstream.kind, headers);
+  const bool says_something = !view.retry_after.empty() || !view.retry_after_ms.empty() || !view.requests_limit.empty() ||
+                              !view.requests_remaining.empty() || !view.input_limit.empty() ||
+                              !view.input_remaining.empty() || !view.output_limit.empty() ||
+                              !view.output_remaining.empty() || !view.tokens_limit.empty() ||
+                              !view.tokens_remaining.empty();
+  if (!says_something && !rate_limited) {
+    return;  // a server that sends no rate-limit headers (a local one) teaches nothing
+  }
+  state.keys[key].buckets->observe(view, rate_limited, Clock::now());
   if (rate_limited) {
     std::lock_guard lock(mutex_);
     ++state.received_429;
@@ -460,6 +480,11 @@ void Capacity::observe(const config::Upstream& upstream, std::size_t key, const 
 void Capacity::accepted(const config::Upstream& upstream, std::size_t key) {
   auto& state = state_of(upstream);
   state.keys[key].buckets->accepted(Clock::now());
+  if (state.failures_in_a_row.load(std::memory_order_relaxed) == 0 &&
+      state.circuit.load(std::memory_order_relaxed) == UpstreamState::Circuit::closed &&
+      waiting_count_.load(std::memory_order_acquire) == 0) {
+    return;  // the common case: nothing to change, nobody to wake
+  }
   std::lock_guard lock(mutex_);
   if (state.circuit != UpstreamState::Circuit::closed) {
     log::info("upstream '" + upstream.name + "' answers again: circuit closed");
@@ -532,17 +557,18 @@ std::string Capacity::admin_json() const {
       keys.push_back(std::move(key));
     }
     const auto& st = *upstreams_[i];
+    const auto circuit = st.circuit.load();
     json::object up{{"upstream", u.name},
                     {"kind", u.kind == Dialect::anthropic ? "anthropic" : "openai"},
                     {"keys", std::move(keys)},
                     {"received_429s", st.received_429},
                     {"avoided", st.avoided},
-                    {"circuit", st.circuit == UpstreamState::Circuit::closed ? "closed"
-                                : st.circuit == UpstreamState::Circuit::open ? "open"
-                                                                             : "probing"},
-                    {"failures_in_a_row", st.failures_in_a_row},
+                    {"circuit", circuit == UpstreamState::Circuit::closed ? "closed"
+                                : circuit == UpstreamState::Circuit::open ? "open"
+                                                                          : "probing"},
+                    {"failures_in_a_row", st.failures_in_a_row.load()},
                     {"circuit_trips", st.trips}};
-    if (st.circuit == UpstreamState::Circuit::open && st.open_until > now) {
+    if (circuit == UpstreamState::Circuit::open && st.open_until > now) {
       up["circuit_open_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(st.open_until - now).count();
     }
     ups.push_back(std::move(up));

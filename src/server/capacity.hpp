@@ -11,6 +11,7 @@
 // fair between agents (the agent served least goes next), and never past its deadline. The
 // overflow tier is used as soon as the chain cannot admit the request before its deadline.
 // Internal to server/.
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -94,6 +95,7 @@ class Capacity {
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<UpstreamState>> upstreams_;  // by index in config_.upstreams
   std::vector<std::shared_ptr<Waiter>> waiting_;
+  std::atomic<std::size_t> waiting_count_{0};  // waiting_.size(), readable without the lock
   std::map<std::string, std::uint64_t> served_;  // per agent, while the queue is not empty
   // Pump scratch, per upstream: when the first waiter blocked on it could go, what the waiters
   // behind it add, and how fast the upstream's buckets refill.

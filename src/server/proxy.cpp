@@ -209,7 +209,9 @@ void report_dropped(Client& client, const std::vector<std::string>& dropped, Dia
   }
   log::warn(std::string("translating a ") + (from == Dialect::anthropic ? "Messages" : "Chat Completions") +
             " request for upstream '" + u.name + "' dropped: " + list);
-  std::erase_if(client.response_headers, [](const auto& h) { return h.first == "x-spillway-dropped"; });
+  auto& headers = client.response_headers;
+  headers.erase(std::remove_if(headers.begin(), headers.end(), [](const auto& h) { return h.first == "x-spillway-dropped"; }),
+                headers.end());
   client.response_headers.emplace_back("x-spillway-dropped", std::move(list));
 }
 

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/container/small_vector.hpp>
 #include <optional>
 #include <vector>
 
@@ -67,7 +68,8 @@ struct Client {
   bool head_only = false;  // a HEAD request: the response header, never a body (RFC 9110 9.3.2)
   std::chrono::milliseconds stream_ping{0};  // keep-alive ping period on quiet streams; 0 = off
   // Headers every response to this request carries (x-spillway-dropped, ...), set by handlers.
-  std::vector<std::pair<std::string, std::string>> response_headers;
+  // Names are string literals.
+  boost::container::small_vector<std::pair<std::string_view, std::string>, 4> response_headers;
 
   template <class Fields>
   void add_response_headers(Fields& fields) const {

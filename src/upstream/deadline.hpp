@@ -31,7 +31,9 @@ class Heartbeat {
   Heartbeat(const Heartbeat&) = delete;
   Heartbeat& operator=(const Heartbeat&) = delete;
 
-  void touch() { due_ = Clock::now() + every_; }
+  // Something happened: the next beat is due `every` after the watchdog's next tick sees it
+  // (a flag, not a clock read: relays call this on every write).
+  void touch() { touched_ = true; }
 
  private:
   friend class Watchdog;
@@ -39,7 +41,8 @@ class Heartbeat {
   Heartbeat* prev_ = nullptr;
   Heartbeat* next_ = nullptr;
   Clock::duration every_;
-  Clock::time_point due_;
+  Clock::time_point due_ = Clock::time_point::max();
+  bool touched_ = true;  // a fresh heartbeat counts from the first tick that sees it
   std::function<void()> beat_;
 };
 
@@ -153,7 +156,10 @@ class Watchdog {
       const auto now = Watch::Clock::now();
       for (Heartbeat* h = beats_; h != nullptr;) {
         Heartbeat* next = h->next_;  // a beat never unregisters, but stay safe if one did
-        if (h->due_ <= now) {
+        if (h->touched_) {
+          h->touched_ = false;
+          h->due_ = now + h->every_;
+        } else if (h->due_ <= now) {
           h->due_ = now + h->every_;
           h->beat_();
         }
@@ -193,7 +199,7 @@ inline Watch::~Watch() {
 }
 
 inline Heartbeat::Heartbeat(Watchdog& dog, Clock::duration every, std::function<void()> beat)
-    : dog_(&dog), every_(every), due_(Clock::now() + every), beat_(std::move(beat)) {
+    : dog_(&dog), every_(every), beat_(std::move(beat)) {
   dog.link(*this, dog.beats_);
 }
 
