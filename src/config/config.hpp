@@ -96,6 +96,11 @@ struct Auth {
   bool none = false;                    // `auth: none`: no key asked (loopback use only)
   std::vector<std::string> key_sha256;  // lowercase hex digests of accepted gateway keys
   std::vector<std::string> key_names;   // parallel to key_sha256: the entry's `name`, "" if none
+  // Also parallel: a key's own queueing settings (they override the route's) and whether it may
+  // use the admin API.
+  std::vector<std::optional<Priority>> key_priority;
+  std::vector<std::optional<milliseconds>> key_max_wait;
+  std::vector<bool> key_admin;
 };
 
 struct Limits {

@@ -35,13 +35,32 @@ Auth read_auth(const YamlFile& file, const Field& field) {
   for (const auto& item : items) {
     Field digest = item;
     std::string name;
+    std::optional<Priority> priority;
+    std::optional<milliseconds> max_wait;
+    bool admin = false;
     if (item.value.IsMap()) {
-      MapFields map(file, item, {"sha256", "name"});
+      MapFields map(file, item, {"sha256", "name", "priority", "max_wait", "admin"});
       digest = map.require("sha256");
       if (auto f = map.get("name")) {
         name = as_string(file, *f, "expected a label for this key");
       }
+      if (auto f = map.get("priority")) {
+        priority = read_priority(file, *f);
+      }
+      if (auto f = map.get("max_wait")) {
+        max_wait = read_duration(file, *f, milliseconds{600'000});
+      }
+      if (auto f = map.get("admin")) {
+        const std::string v = as_string(file, *f, "expected true or false");
+        if (v != "true" && v != "false") {
+          file.fail(f->line, f->where + ": expected true or false, not '" + v + "'");
+        }
+        admin = v == "true";
+      }
     }
+    auth.key_priority.push_back(priority);
+    auth.key_max_wait.push_back(max_wait);
+    auth.key_admin.push_back(admin);
     // Never echo the value: someone may have pasted the key itself instead of its digest.
     if (!digest.value.IsScalar() || !is_hex64(digest.value.Scalar())) {
       std::string got = digest.value.IsScalar() ? std::to_string(digest.value.Scalar().size()) + " characters"

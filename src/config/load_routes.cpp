@@ -34,26 +34,6 @@ RouteTarget read_target(const YamlFile& file, const Field& item, const std::vect
   return target;
 }
 
-// "20s", "1500ms", "2m": a duration with its unit (a bare number would be ambiguous).
-milliseconds read_duration(const YamlFile& file, const Field& field, milliseconds max) {
-  const std::string text = as_string(file, field, "expected a duration such as 20s or 1500ms");
-  std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
-    ++digits;
-  }
-  const std::string unit = text.substr(digits);
-  std::uint64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60'000 : 0;
-  if (digits == 0 || digits > 9 || scale == 0) {
-    file.fail(field.line, field.where + ": '" + text + "' is not a duration; expected a number with ms, s or m, e.g. 20s");
-  }
-  const milliseconds value{std::stoull(text.substr(0, digits)) * scale};
-  if (value > max) {
-    file.fail(field.line, field.where + ": " + text + " is longer than the " + std::to_string(max.count() / 1000) +
-                              " s allowed");
-  }
-  return value;
-}
-
 std::vector<RouteTarget> read_targets(const YamlFile& file, const Field& to, const std::vector<Upstream>& upstreams) {
   std::vector<RouteTarget> out;
   if (to.value.IsScalar()) {
@@ -89,19 +69,43 @@ Route read_route(const YamlFile& file, const Field& item, const std::vector<Upst
     route.max_wait = read_duration(file, *f, milliseconds{600'000});
   }
   if (auto f = map.get("priority")) {
-    const std::string v = as_string(file, *f, "expected interactive or background");
-    if (v == "interactive") {
-      route.priority = Priority::interactive;
-    } else if (v == "background") {
-      route.priority = Priority::background;
-    } else {
-      file.fail(f->line, f->where + ": unknown priority '" + v + "'; expected interactive or background");
-    }
+    route.priority = read_priority(file, *f);
   }
   return route;
 }
 
 }  // namespace
+
+// "20s", "1500ms", "2m": a duration with its unit (a bare number would be ambiguous).
+milliseconds read_duration(const YamlFile& file, const Field& field, milliseconds max) {
+  const std::string text = as_string(file, field, "expected a duration such as 20s or 1500ms");
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    ++digits;
+  }
+  const std::string unit = text.substr(digits);
+  std::uint64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60'000 : 0;
+  if (digits == 0 || digits > 9 || scale == 0) {
+    file.fail(field.line, field.where + ": '" + text + "' is not a duration; expected a number with ms, s or m, e.g. 20s");
+  }
+  const milliseconds value{std::stoull(text.substr(0, digits)) * scale};
+  if (value > max) {
+    file.fail(field.line, field.where + ": " + text + " is longer than the " + std::to_string(max.count() / 1000) +
+                              " s allowed");
+  }
+  return value;
+}
+
+Priority read_priority(const YamlFile& file, const Field& field) {
+  const std::string v = as_string(file, field, "expected interactive or background");
+  if (v == "interactive") {
+    return Priority::interactive;
+  }
+  if (v != "background") {
+    file.fail(field.line, field.where + ": unknown priority '" + v + "'; expected interactive or background");
+  }
+  return Priority::background;
+}
 
 std::vector<Route> read_routes(const YamlFile& file, const Field& routes, const std::vector<Upstream>& upstreams) {
   auto items = sequence_items(file, routes, "routes");

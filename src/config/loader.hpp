@@ -17,6 +17,10 @@ std::vector<Route> read_routes(const YamlFile& file, const Field& routes, const 
 Route default_route(const std::vector<Upstream>& upstreams);
 
 Auth read_auth(const YamlFile& file, const Field& auth);
+
+// "20s", "1500ms", "2m" (a unit is required), at most `max`.
+milliseconds read_duration(const YamlFile& file, const Field& field, milliseconds max);
+Priority read_priority(const YamlFile& file, const Field& field);
 Limits read_limits(const YamlFile& file, const Field& limits);
 
 bool is_loopback_host(const std::string& host);

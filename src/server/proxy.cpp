@@ -313,14 +313,23 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
   ask.excluded.assign(ask.candidates.size(), false);
   ask.demand.input_tokens = info.input_token_estimate;
   ask.demand.max_output_tokens = info.max_tokens;
-  ask.deadline = Clock::now() + (route != nullptr ? route->max_wait : std::chrono::milliseconds{30'000});
+  auto max_wait = route != nullptr ? route->max_wait : std::chrono::milliseconds{30'000};
   ask.priority = route != nullptr ? route->priority : config::Priority::interactive;
   ask.agent = header_value(req, "x-spillway-agent");
-  if (ask.agent.empty()) {
-    if (auto key = worker.shared.authenticator.identify(header_value(req, "x-api-key"), header_value(req, "authorization"))) {
-      ask.agent = worker.shared.config.auth.key_names[*key];
+  const auto& auth = worker.shared.config.auth;
+  if (auto key = worker.shared.authenticator.identify(header_value(req, "x-api-key"), header_value(req, "authorization"))) {
+    // A gateway key's own settings override the route's: an agent's key can be background.
+    if (ask.agent.empty()) {
+      ask.agent = auth.key_names[*key];
+    }
+    if (auth.key_priority[*key]) {
+      ask.priority = *auth.key_priority[*key];
+    }
+    if (auth.key_max_wait[*key]) {
+      max_wait = *auth.key_max_wait[*key];
     }
   }
+  ask.deadline = Clock::now() + max_wait;
   ask.session = header_value(req, "x-claude-code-session-id");
   if (ask.session.empty()) {
     ask.session = header_value(req, "x-spillway-session");

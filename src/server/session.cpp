@@ -97,12 +97,19 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
   }
 
   if (path == "/admin/limits" && method == http::verb::get) {
-    // Until admin keys exist (issue 6), the admin API answers only on a loopback listener.
+    // An admin key (`admin: true` in auth) opens it anywhere; with `auth: none` it answers only
+    // on a loopback listener. It never shows a provider key.
     const auto& host = worker.shared.config.listen_host;
-    if (!(host == "localhost" || host == "::1" || host.starts_with("127."))) {
+    const bool loopback = host == "localhost" || host == "::1" || host.starts_with("127.");
+    const auto key = worker.shared.authenticator.identify(header("x-api-key"), header("authorization"));
+    const bool admin = key && worker.shared.config.auth.key_admin[*key];
+    if (!admin && !(worker.shared.config.auth.none && loopback)) {
       co_return co_await respond_error(
           client, dialect,
-          make_error(ErrorKind::permission, "the admin API is served only on a loopback listener", ErrorSource::client));
+          make_error(ErrorKind::permission,
+                     "the admin API needs an admin gateway key (admin: true under auth), or auth: none on a loopback "
+                     "listener",
+                     ErrorSource::client));
     }
     co_return co_await respond(client, http::status::ok, "application/json", worker.shared.capacity->admin_json());
   }

@@ -243,3 +243,18 @@ TEST(LoadErrors, NoUpstreams) {
 
 }  // namespace
 }  // namespace spillway::config
+
+namespace spillway::config {
+namespace {
+
+TEST(LoadErrors, GatewayKeySettings) {
+  const std::string digest = "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8";
+  const std::string tail = "upstreams:\n  - {name: a, kind: openai, base_url: 'http://h'}\n";
+  expect_error("auth:\n  - {sha256: " + digest + ", priority: urgent}\n" + tail, 2,
+               "unknown priority 'urgent'; expected interactive or background");
+  expect_error("auth:\n  - {sha256: " + digest + ", max_wait: 5}\n" + tail, 2, "is not a duration");
+  expect_error("auth:\n  - {sha256: " + digest + ", admin: yes please}\n" + tail, 2, "expected true or false");
+}
+
+}  // namespace
+}  // namespace spillway::config

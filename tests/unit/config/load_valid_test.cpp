@@ -238,3 +238,26 @@ routes:
 
 }  // namespace
 }  // namespace spillway::config
+
+namespace spillway::config {
+namespace {
+
+TEST(LoadValid, GatewayKeysCarryPriorityWaitAndAdmin) {
+  Config c = load_string(R"(auth:
+  - { sha256: 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8, name: sweeper, priority: background, max_wait: 90s }
+  - { sha256: 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824, name: ops, admin: true }
+upstreams:
+  - { name: a, kind: openai, base_url: "http://h" }
+)",
+                         "keys.yaml", test::fake_env({}));
+  ASSERT_EQ(c.auth.key_priority.size(), 2u);
+  EXPECT_EQ(c.auth.key_priority[0], Priority::background);
+  EXPECT_EQ(c.auth.key_max_wait[0], milliseconds{90'000});
+  EXPECT_FALSE(c.auth.key_admin[0]);
+  EXPECT_FALSE(c.auth.key_priority[1].has_value());
+  EXPECT_FALSE(c.auth.key_max_wait[1].has_value());
+  EXPECT_TRUE(c.auth.key_admin[1]);
+}
+
+}  // namespace
+}  // namespace spillway::config
