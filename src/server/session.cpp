@@ -224,7 +224,7 @@ asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
 
     ClientRequest req = parser.release();
     Client client{socket, watch, req.version(), req.keep_alive() && !worker.draining,
-                  req.method() == http::verb::head, limits.stream_ping};
+                  req.method() == http::verb::head, limits.stream_ping, {}};
     const bool again = co_await dispatch(client, worker, req);
     if (!again || worker.draining) {
       break;
