@@ -148,7 +148,7 @@ ApiError too_large(const config::Limits& limits) {
 
 // Answers a request that could not be read, then the connection closes.
 asio::awaitable<void> refuse(tcp::socket& socket, upstream::Watch& watch, Dialect dialect, ApiError error) {
-  Client client{socket, watch, 11, false};
+  Client client{socket, watch, 11, false, false, {}, {}};
   co_await respond_error(client, dialect, error);
 }
 
