@@ -599,7 +599,9 @@ std::string Capacity::prometheus() const {
   };
   std::lock_guard lock(mutex_);
   out += "# HELP spillway_upstream_available Capacity left in an upstream key's bucket now (-1: no limit known).\n"
-         "# TYPE spillway_upstream_available gauge\n";
+         "# TYPE spillway_upstream_available gauge\n"
+         "# HELP spillway_upstream_limit An upstream key's limit per minute (concurrency: at once), declared or learnt.\n"
+         "# TYPE spillway_upstream_limit gauge\n";
   for (std::size_t i = 0; i < upstreams_.size(); ++i) {
     const auto& name = config_.upstreams[i].name;
     for (std::size_t k = 0; k < upstreams_[i]->keys.size(); ++k) {
@@ -610,6 +612,18 @@ std::string Capacity::prometheus() const {
       line("upstream_available", base + ",kind=\"output_tokens\"", s.effective.otpm ? s.output_available : -1);
       line("upstream_available", base + ",kind=\"tokens\"", s.effective.tpm ? s.tokens_available : -1);
       line("upstream_in_flight", base, static_cast<double>(s.in_flight));
+      // The limits in force, and where they come from: declared in the config or learnt.
+      auto limit = [&](std::string_view kind, std::int64_t declared, std::int64_t learnt) {
+        if (declared > 0 || learnt > 0) {
+          line("upstream_limit", base + ",kind=\"" + std::string(kind) + "\",source=\"" + (declared > 0 ? "declared" : "learnt") + "\"",
+               static_cast<double>(declared > 0 ? declared : learnt));
+        }
+      };
+      limit("rpm", s.declared.rpm, s.learnt.rpm);
+      limit("itpm", s.declared.itpm, s.learnt.itpm);
+      limit("otpm", s.declared.otpm, s.learnt.otpm);
+      limit("tpm", s.declared.tpm, s.learnt.tpm);
+      limit("max_concurrency", s.declared.max_concurrency, s.learnt.max_concurrency);
     }
   }
   out += "# HELP spillway_upstream_429s_total 429 answers received from an upstream.\n"

@@ -66,6 +66,7 @@ describe('limits learnt from the provider headers', () => {
       assert.ok(after.available.requests < 600, JSON.stringify(after.available));
       const m = await metrics(gw.url);
       assert.ok(m[availableMetric('mock', 'requests')] >= 0, 'requests headroom exported once the limit is known');
+      assert.equal(m['spillway_upstream_limit{upstream="mock",key="0",kind="rpm",source="learnt"}'], 600);
     });
   }
 });
