@@ -135,8 +135,19 @@ struct Handler {
 
 }  // namespace
 
+// UTF-8 is not checked here but by json_write::string on what is written out again.
+namespace {
+
+json::parse_options reader_options() {
+  json::parse_options o;
+  o.allow_invalid_utf8 = true;
+  return o;
+}
+
+}  // namespace
+
 struct AnthropicDeltaReader::Impl {
-  json::basic_parser<Handler> parser{json::parse_options{}};
+  json::basic_parser<Handler> parser{reader_options()};
 };
 
 AnthropicDeltaReader::AnthropicDeltaReader() : impl_(std::make_unique<Impl>()) {}

@@ -9,7 +9,7 @@
 
 namespace spillway::dialect::json_write {
 
-// "s" with quotes and escapes.
+// "s" with quotes and escapes; invalid UTF-8 becomes U+FFFD (the output is always valid JSON).
 void string(std::string& out, std::string_view s);
 
 void integer(std::string& out, std::int64_t v);

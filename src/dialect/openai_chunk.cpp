@@ -281,8 +281,20 @@ struct Handler {
 
 }  // namespace
 
+namespace {
+
+// UTF-8 is not checked here: what is written out again is checked by json_write::string,
+// which costs less than checking every byte of every chunk.
+json::parse_options reader_options() {
+  json::parse_options o;
+  o.allow_invalid_utf8 = true;
+  return o;
+}
+
+}  // namespace
+
 struct OpenAiChunkReader::Impl {
-  json::basic_parser<Handler> parser{json::parse_options{}};
+  json::basic_parser<Handler> parser{reader_options()};
 };
 
 OpenAiChunkReader::OpenAiChunkReader() : impl_(std::make_unique<Impl>()) {}
