@@ -691,8 +691,22 @@ void AnthropicToOpenAiStream::on_block_delta(std::int64_t index, std::string_vie
 }
 
 void AnthropicToOpenAiStream::handle_event(const SseEventView& event, std::string& out) {
+  // Events whose data says nothing the translation needs are not parsed at all.
   if (event.event == "content_block_stop") {
-    return;  // nothing to say in Chat Completions; its data need not be read
+    return;  // nothing to say in Chat Completions
+  }
+  if (event.event == "ping") {
+    out += ": ping\n\n";  // keeps idle proxies between us and the client from closing
+    return;
+  }
+  if (event.event == "message_stop") {
+    ensure_started(out);
+    if (!finish_sent_) {
+      finish_sent_ = true;
+      chunk(out, "{}", "stop");
+    }
+    complete(out);
+    return;
   }
   if (event.event == "content_block_delta") {
     // Most of a stream: read by a SAX pass. An event whose type says otherwise goes on below.
