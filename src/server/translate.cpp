@@ -89,8 +89,14 @@ class StreamTranslator {
 
 std::variant<TranslatedRequest, ApiError> translate_request(Dialect client, Dialect upstream, std::string_view body,
                                                              std::string_view upstream_model) {
+  // The DOM lives only while the request is translated: one arena, starting on the stack, instead
+  // of an allocation per value. The depth limit is parse_request's, which accepted the body.
+  unsigned char initial[16 * 1024];
+  json::monotonic_resource arena(initial, sizeof initial);
+  json::parse_options options;
+  options.max_depth = 128;
   boost::system::error_code ec;
-  auto value = json::parse(body, ec);
+  auto value = json::parse(body, ec, &arena, options);
   if (ec) {  // parse_request accepted it already; kept for safety
     return make_error(ErrorKind::invalid_request, "request body is not valid JSON", ErrorSource::client);
   }
