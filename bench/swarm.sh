@@ -57,15 +57,8 @@ MAX_CONTEXT=$(( ITPM * 9 / 10 < 30000 ? ITPM * 9 / 10 : 30000 ))
 GRACE=$(( MAX_WAIT + 5 ))
 NODE_BIN=${NODE_BIN:-node}
 
-SOURCE="binary given as SPILLWAY_BIN"
-if [[ -z "${SPILLWAY_BIN:-}" ]]; then
-  BUILD="$ROOT/build-bench"
-  echo "# building spillway (RelWithDebInfo) in $BUILD" >&2
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  ninja -C "$BUILD" -j2 spillway >/dev/null
-  SOURCE="commit $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown), built by swarm.sh"
-  SPILLWAY_BIN=$BUILD/spillway
-fi
+source "$ROOT/bench/ensure_bin.sh"
+ensure_spillway_bin swarm.sh
 [[ -d "$ROOT/tests/clients/node_modules/@anthropic-ai/sdk" ]] ||
   { echo "swarm.sh: tests/clients/node_modules lacks @anthropic-ai/sdk: run scripts/bootstrap" >&2; exit 1; }
 

@@ -36,15 +36,8 @@ while [[ $# -gt 0 ]]; do
 done
 
 WRK_BIN=${WRK_BIN:-wrk}
-SOURCE="binary given as SPILLWAY_BIN"
-if [[ -z "${SPILLWAY_BIN:-}" ]]; then
-  BUILD="$ROOT/build-bench"
-  echo "# building spillway (RelWithDebInfo) in $BUILD" >&2
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  ninja -C "$BUILD" -j2 spillway >/dev/null
-  SOURCE="commit $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown), built by translated.sh"
-  SPILLWAY_BIN=$BUILD/spillway
-fi
+source "$ROOT/bench/ensure_bin.sh"
+ensure_spillway_bin translated.sh
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 source "$ROOT/bench/lib.sh"

@@ -4,6 +4,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 
 #include "dialect/json_fields.hpp"
+#include "dialect/sax_reader.hpp"
 
 namespace spillway::dialect {
 
@@ -11,12 +12,7 @@ namespace json = boost::json;
 
 namespace {
 
-struct Handler {
-  static constexpr std::size_t max_array_size = -1;
-  static constexpr std::size_t max_object_size = -1;
-  static constexpr std::size_t max_string_size = -1;
-  static constexpr std::size_t max_key_size = -1;
-
+struct Handler : SaxHandlerDefaults {
   AnthropicDelta* out = nullptr;
   int depth = 0;            // containers open; 1 = the event object
   bool in_delta = false;    // depth 2 is the `delta` object
@@ -84,8 +80,6 @@ struct Handler {
     return part;
   }
 
-  bool on_document_begin(json::error_code&) { return true; }
-  bool on_document_end(json::error_code&) { return true; }
   bool on_array_begin(json::error_code&) { return open(false); }
   bool on_array_end(std::size_t, json::error_code&) { return close(); }
   bool on_object_begin(json::error_code&) { return open(true); }
@@ -108,7 +102,6 @@ struct Handler {
     part.clear();
     return true;
   }
-  bool on_number_part(json::string_view, json::error_code&) { return true; }
   bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
     if (depth == 1 && key == "index") {
       out->index = i;
@@ -127,27 +120,14 @@ struct Handler {
     }
     return true;
   }
-  bool on_bool(bool, json::error_code&) { return true; }
-  bool on_null(json::error_code&) { return true; }
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
 };
 
 }  // namespace
 
 // UTF-8 is not checked here but by json_write::string on what is written out again.
-namespace {
-
-json::parse_options reader_options() {
-  json::parse_options o;
-  o.allow_invalid_utf8 = true;
-  return o;
-}
-
-}  // namespace
 
 struct AnthropicDeltaReader::Impl {
-  json::basic_parser<Handler> parser{reader_options()};
+  json::basic_parser<Handler> parser{sax_reader_options()};
 };
 
 AnthropicDeltaReader::AnthropicDeltaReader() : impl_(std::make_unique<Impl>()) {}

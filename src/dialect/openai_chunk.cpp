@@ -4,6 +4,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 
 #include "dialect/json_fields.hpp"
+#include "dialect/sax_reader.hpp"
 
 namespace spillway::dialect {
 
@@ -55,12 +56,7 @@ struct ChoiceFields {
   }
 };
 
-struct Handler {
-  static constexpr std::size_t max_array_size = -1;
-  static constexpr std::size_t max_object_size = -1;
-  static constexpr std::size_t max_string_size = -1;
-  static constexpr std::size_t max_key_size = -1;
-
+struct Handler : SaxHandlerDefaults {
   OpenAiChunk* out = nullptr;
   std::string_view input;  // the text being read: names inside it need no copy
   std::vector<At> stack;
@@ -218,8 +214,6 @@ struct Handler {
     }
   }
 
-  bool on_document_begin(json::error_code&) { return true; }
-  bool on_document_end(json::error_code&) { return true; }
   bool on_array_begin(json::error_code& ec) { return open(false, ec); }
   bool on_array_end(std::size_t n, json::error_code&) { return close(n); }
   bool on_object_begin(json::error_code& ec) { return open(true, ec); }
@@ -256,7 +250,6 @@ struct Handler {
     }
     return true;
   }
-  bool on_number_part(json::string_view, json::error_code&) { return true; }
   bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
     number(i);
     return true;
@@ -273,28 +266,12 @@ struct Handler {
     }
     return true;
   }
-  bool on_bool(bool, json::error_code&) { return true; }
-  bool on_null(json::error_code&) { return true; }
-  bool on_comment_part(json::string_view, json::error_code&) { return true; }
-  bool on_comment(json::string_view, json::error_code&) { return true; }
 };
 
 }  // namespace
 
-namespace {
-
-// UTF-8 is not checked here: what is written out again is checked by json_write::string,
-// which costs less than checking every byte of every chunk.
-json::parse_options reader_options() {
-  json::parse_options o;
-  o.allow_invalid_utf8 = true;
-  return o;
-}
-
-}  // namespace
-
 struct OpenAiChunkReader::Impl {
-  json::basic_parser<Handler> parser{reader_options()};
+  json::basic_parser<Handler> parser{sax_reader_options()};
 };
 
 OpenAiChunkReader::OpenAiChunkReader() : impl_(std::make_unique<Impl>()) {}

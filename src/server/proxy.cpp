@@ -317,7 +317,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
   ask.priority = route != nullptr ? route->priority : config::Priority::interactive;
   ask.agent = header_value(req, "x-spillway-agent");
   const auto& auth = worker.shared.config.auth;
-  if (auto key = worker.shared.authenticator.identify(header_value(req, "x-api-key"), header_value(req, "authorization"))) {
+  if (const auto& key = client.gateway_key) {
     // A gateway key's own settings override the route's: an agent's key can be background.
     if (ask.agent.empty()) {
       ask.agent = auth.key_names[*key];

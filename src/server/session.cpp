@@ -87,7 +87,10 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
     auto it = req.find(name);
     return it == req.end() ? std::string_view{} : std::string_view{it->value()};
   };
-  if (!worker.shared.authenticator.accepts(header("x-api-key"), header("authorization"))) {
+  // One digest per request: the key's index serves the auth check, the admin check and the
+  // key's queueing settings.
+  client.gateway_key = worker.shared.authenticator.identify(header("x-api-key"), header("authorization"));
+  if (!worker.shared.authenticator.open() && !client.gateway_key) {
     metrics::bump(metrics::counters().auth_rejected);
     co_return co_await respond_error(
         client, dialect,
@@ -101,7 +104,7 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
     // on a loopback listener. It never shows a provider key.
     const auto& host = worker.shared.config.listen_host;
     const bool loopback = host == "localhost" || host == "::1" || host.starts_with("127.");
-    const auto key = worker.shared.authenticator.identify(header("x-api-key"), header("authorization"));
+    const auto& key = client.gateway_key;
     const bool admin = key && worker.shared.config.auth.key_admin[*key];
     if (!admin && !(worker.shared.config.auth.none && loopback)) {
       co_return co_await respond_error(
@@ -148,7 +151,7 @@ ApiError too_large(const config::Limits& limits) {
 
 // Answers a request that could not be read, then the connection closes.
 asio::awaitable<void> refuse(tcp::socket& socket, upstream::Watch& watch, Dialect dialect, ApiError error) {
-  Client client{socket, watch, 11, false, false, {}, {}};
+  Client client{socket, watch, 11, false, false, {}, {}, {}};
   co_await respond_error(client, dialect, error);
 }
 
@@ -224,7 +227,7 @@ asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
 
     ClientRequest req = parser.release();
     Client client{socket, watch, req.version(), req.keep_alive() && !worker.draining,
-                  req.method() == http::verb::head, limits.stream_ping, {}};
+                  req.method() == http::verb::head, limits.stream_ping, {}, {}};
     const bool again = co_await dispatch(client, worker, req);
     if (!again || worker.draining) {
       break;

@@ -67,6 +67,9 @@ struct Client {
   bool keep_alive = true;
   bool head_only = false;  // a HEAD request: the response header, never a body (RFC 9110 9.3.2)
   std::chrono::milliseconds stream_ping{0};  // keep-alive ping period on quiet streams; 0 = off
+  // Which configured gateway key the request presented (index into config::Auth), identified
+  // once per request by dispatch().
+  std::optional<std::size_t> gateway_key;
   // Headers every response to this request carries (x-spillway-dropped, ...), set by handlers.
   // Names are string literals.
   boost::container::small_vector<std::pair<std::string_view, std::string>, 4> response_headers;
