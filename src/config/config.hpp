@@ -117,12 +117,26 @@ struct Limits {
   milliseconds stream_ping{10'000};
 };
 
+// The token velocity audit (docs/audit.md): where usage records go and what they hold.
+struct Audit {
+  std::string sqlite = "./spillway.db";  // "" = auditing off (`audit: off`)
+  // Prompts and completions are not stored unless asked: they are the most sensitive data
+  // that passes through the gateway (docs/audit.md).
+  bool store_content = false;
+  std::size_t max_content_bytes = 1024 * 1024;  // per body, when stored; longer ones are cut
+  std::string prices_file;  // "" = the built-in table only
+  std::string prices_yaml;  // its text, read at load time (parsed by audit/ at start-up)
+  std::size_t queue_limit = 100'000;  // records waiting for the writer; more are dropped and counted
+  milliseconds flush_interval{100};
+};
+
 struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 4000;
   int threads = 0;  // worker threads; 0 = one per core
   Auth auth;
   Limits limits;
+  Audit audit;
   std::vector<Upstream> upstreams;
   std::vector<Route> routes;
   std::string source;  // the file it came from, or "environment"
@@ -158,7 +172,8 @@ Config load_string(const std::string& yaml, const std::string& name, const EnvLo
 // first upstream there is). Throws ConfigError when no upstream can be built.
 // Also read: SPILLWAY_LISTEN (HOST:PORT), SPILLWAY_ANTHROPIC_URL / SPILLWAY_OPENAI_URL (base URL
 // overrides, e.g. a mock provider), SPILLWAY_LOCAL_MODEL (model name sent to `local`). Empty
-// variables count as unset. auth is none: env mode is for one machine.
+// variables count as unset. auth is none: env mode is for one machine. SPILLWAY_AUDIT_DB: the
+// audit database (default ./spillway.db; `off` for none).
 Config from_env(const EnvLookup& env = process_env());
 
 // Parses "HOST:PORT" ("[::1]:4000" too). Throws std::invalid_argument with a clear message.

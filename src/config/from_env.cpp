@@ -56,6 +56,10 @@ Config from_env(const EnvLookup& env) {
     }
   }
 
+  if (auto db = non_empty(env, "SPILLWAY_AUDIT_DB")) {
+    config.audit.sqlite = *db == "off" ? "" : *db;
+  }
+
   // The provider URLs are overridable for tests and proxies. ANTHROPIC_BASE_URL and
   // OPENAI_BASE_URL are deliberately not read: agents set those to point at this gateway.
   bool anthropic = non_empty(env, "ANTHROPIC_API_KEY").has_value();

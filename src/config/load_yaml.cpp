@@ -16,7 +16,7 @@ Config read_config(const YamlFile& file, const YAML::Node& root, const EnvLookup
     file.fail(0, "the config is empty; expected at least an `upstreams:` list");
   }
   MapFields top(file, Field{root, "", detail::line_of(root, 1)},
-                {"listen", "threads", "auth", "limits", "upstreams", "routes"});
+                {"listen", "threads", "auth", "limits", "audit", "upstreams", "routes"});
   Config config;
   config.source = file.name();
 
@@ -43,6 +43,10 @@ Config read_config(const YamlFile& file, const YAML::Node& root, const EnvLookup
   }
   if (auto f = top.get("limits")) {
     config.limits = detail::read_limits(file, *f);
+  }
+
+  if (auto f = top.get("audit")) {
+    config.audit = detail::read_audit(file, *f);
   }
 
   auto upstreams = top.get("upstreams");

@@ -22,6 +22,7 @@ Auth read_auth(const YamlFile& file, const Field& auth);
 milliseconds read_duration(const YamlFile& file, const Field& field, milliseconds max);
 Priority read_priority(const YamlFile& file, const Field& field);
 Limits read_limits(const YamlFile& file, const Field& limits);
+Audit read_audit(const YamlFile& file, const Field& audit);
 
 bool is_loopback_host(const std::string& host);
 

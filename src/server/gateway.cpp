@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <thread>
 
+#include "audit/sink.hpp"
 #include "common/log.hpp"
 #include "server/capacity.hpp"
 #include "server/worker.hpp"
@@ -58,6 +59,17 @@ Shared::Shared(config::Config c) : config(std::move(c)), router(config), authent
     tls.push_back(upstream::make_tls_context(u));
   }
   capacity = std::make_unique<Capacity>(config);
+  prices = audit::PriceTable::builtin();
+  if (!config.audit.prices_file.empty()) {
+    prices.put_in_front(audit::PriceTable::parse(config.audit.prices_yaml, config.audit.prices_file));
+  }
+  if (!config.audit.sqlite.empty()) {
+    audit::SinkOptions options;
+    options.path = config.audit.sqlite;
+    options.queue_limit = config.audit.queue_limit;
+    options.flush_interval = config.audit.flush_interval;
+    audit = std::make_unique<audit::Sink>(std::move(options));
+  }
 }
 
 Shared::~Shared() = default;

@@ -12,6 +12,7 @@
 #include "metrics/counters.hpp"
 #include "dialect/translate_response.hpp"
 #include "dialect/usage_sniffer.hpp"
+#include "server/account.hpp"
 #include "server/capacity.hpp"
 #include "server/header_policy.hpp"
 #include "server/keepalive.hpp"
@@ -88,6 +89,8 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
     x.finish();
     usage.feed(res.body());
     metrics::count_response(x.status());
+    client.sent_status(x.status());
+    client.sent_body(res.body());
     res.keep_alive(client.keep_alive);
     res.prepare_payload();
     client.watch.arm(write_timeout);
@@ -115,6 +118,7 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
                          chunked, owed);
   auto write_piece = [&](std::string_view piece, bool last) -> asio::awaitable<bool> {
     usage.feed(piece);
+    client.sent_body(piece);
     client.watch.arm(write_timeout);
     pings.write_started();
     const asio::const_buffer h = asio::buffer(owed);
@@ -145,6 +149,7 @@ asio::awaitable<bool> relay(Client& client, upstream::Exchange& x, Dialect diale
     co_return co_await respond_error(client, dialect, *x.error());  // nothing was sent yet
   }
   metrics::count_response(x.status());
+  client.sent_status(x.status());
   {
     const bool last = !piece.empty() && x.body_done();
     if (!piece.empty()) {
@@ -293,6 +298,12 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     co_return co_await respond_error(client, dialect, *e);
   }
   const auto& info = std::get<dialect::RequestInfo>(parsed);
+  audit::Record* record = client.record;
+  if (record != nullptr) {
+    record->model = info.model;
+    record->stream = info.stream;
+    record->input_tokens_estimate = info.input_token_estimate;
+  }
 
   auto resolved = worker.shared.router.resolve(info.model);
   if (auto* e = std::get_if<ApiError>(&resolved)) {
@@ -300,6 +311,9 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     co_return co_await respond_error(client, dialect, *e);
   }
   const config::Route* route = worker.shared.router.match(info.model);
+  if (record != nullptr && route != nullptr) {
+    record->route = route->model_pattern;
+  }
 
   // What the request asks of the capacity model (docs/rate-limits.md).
   CapacityRequest ask;
@@ -335,6 +349,10 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     ask.session = header_value(req, "x-spillway-session");
   }
   Capacity& capacity = *worker.shared.capacity;
+  if (record != nullptr) {
+    record->agent = ask.agent;
+    record->session = ask.session;
+  }
 
   std::optional<ApiError> last_error;
   int attempts = 0;
@@ -367,6 +385,13 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
       hold.emplace(capacity, u, *grant);
     }
     ++attempts;
+    if (record != nullptr) {
+      record->upstream = u.name;
+      record->upstream_model = cand.model;
+      record->attempts = attempts;
+      record->queued_ms += std::chrono::duration_cast<std::chrono::milliseconds>(grant->queued).count();
+      record->overflowed = i >= ask.overflow_from;
+    }
     const bool translating = u.kind != dialect;
     if (translating && count_tokens) {
       // An OpenAI-compatible server cannot count Anthropic tokens: a local estimate.
@@ -404,6 +429,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     bump(c.upstream_attempts);
     if (auto err = co_await x.start(up_req, grant->key)) {
       count_failure(*err);
+      note_refusal(record, u.name, err->kind == ErrorKind::timeout ? "timeout" : "connect");
       if (hold) {
         hold->release();
         capacity.failed(u);
@@ -436,6 +462,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
       x.finish();
       if (complete && error_body.find("credit balance") != std::string::npos) {
         capacity.credit_exhausted(u, grant->key, "upstream answered 400: credit balance too low");
+        note_refusal(record, u.name, "credit");
         hold->release();
         const bool may_retry = !last && Clock::now() < ask.deadline;
         if (may_retry) {
@@ -470,6 +497,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
       if (may_retry) {
         // Nothing reached the client yet.
         bump(c.upstream_error_statuses);
+        note_refusal(record, u.name, std::to_string(status));
         last_error = make_error(status == 429 ? ErrorKind::rate_limit : ErrorKind::bad_gateway,
                                 "upstream '" + u.name + "' answered " + std::to_string(status), ErrorSource::upstream);
         log::warn(last_error->message + "; trying again");
@@ -489,6 +517,12 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
       dialect::UsageSniffer sniffer(dialect);
       keep = co_await relay(client, x, dialect, u, max_whole, sniffer);
       usage = sniffer.usage();
+    }
+    if (record != nullptr && usage) {
+      record->input_tokens = usage->input_tokens;
+      record->output_tokens = usage->output_tokens;
+      record->cache_read_tokens = usage->cache_read_input_tokens;
+      record->cache_write_tokens = usage->cache_creation_input_tokens;
     }
     if (hold) {
       if (status == 429 || status >= 500) {

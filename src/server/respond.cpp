@@ -39,6 +39,8 @@ asio::awaitable<bool> respond(Client& client, http::status status, std::string_v
   client.add_response_headers(res);
   res.body() = std::move(body);
   metrics::count_response(static_cast<unsigned>(status));
+  client.sent_status(static_cast<unsigned>(status));
+  client.sent_body(res.body());
   co_return co_await write_response(client, res);
 }
 
@@ -67,6 +69,8 @@ asio::awaitable<bool> respond_error(Client& client, Dialect dialect, const ApiEr
   client.add_response_headers(res);
   res.body() = dialect::error_body(dialect, error);
   metrics::count_response(static_cast<unsigned>(error.status));
+  client.sent_status(static_cast<unsigned>(error.status));
+  client.sent_body(res.body());
   co_return co_await write_response(client, res);
 }
 

@@ -6,7 +6,10 @@
 #include <boost/json.hpp>
 
 #include "dialect/models.hpp"
+#include "audit/sink.hpp"
 #include "metrics/counters.hpp"
+#include "metrics/requests.hpp"
+#include "server/account.hpp"
 #include "server/capacity.hpp"
 #include "server/respond.hpp"
 
@@ -79,8 +82,23 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
     co_return co_await handle_ready(client, worker);
   }
   if (path == "/metrics" && method == http::verb::get) {
-    co_return co_await respond(client, http::status::ok, "text/plain; version=0.0.4",
-                               metrics::render_prometheus(metrics::counters()) + worker.shared.capacity->prometheus());
+    const auto* sink = worker.shared.audit.get();
+    co_return co_await respond(
+        client, http::status::ok, "text/plain; version=0.0.4",
+        metrics::render_prometheus(metrics::counters()) + metrics::render_requests() +
+            worker.shared.capacity->prometheus() +
+            metrics::render_audit(sink != nullptr, sink ? sink->written() : 0, sink ? sink->dropped() : 0,
+                                  sink ? sink->queued() : 0));
+  }
+
+  const bool is_messages = path == "/v1/messages";
+  const bool is_count = path == "/v1/messages/count_tokens";
+  const bool is_chat = path == "/v1/chat/completions" || path == "/chat/completions";
+  const bool is_models = path == "/v1/models" || path == "/models";
+  // Every model request is accounted for, refused ones included (server/account.hpp).
+  std::optional<RequestAccount> account;
+  if ((is_messages || is_count || is_chat) && method == http::verb::post) {
+    account.emplace(client, worker, req, dialect, is_count ? "count_tokens" : is_chat ? "chat" : "messages");
   }
 
   auto header = [&req](std::string_view name) {
@@ -90,6 +108,9 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
   // One digest per request: the key's index serves the auth check, the admin check and the
   // key's queueing settings.
   client.gateway_key = worker.shared.authenticator.identify(header("x-api-key"), header("authorization"));
+  if (account && client.gateway_key) {
+    account->record().key_name = worker.shared.config.auth.key_names[*client.gateway_key];
+  }
   if (!worker.shared.authenticator.open() && !client.gateway_key) {
     metrics::bump(metrics::counters().auth_rejected);
     co_return co_await respond_error(
@@ -117,10 +138,6 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
     co_return co_await respond(client, http::status::ok, "application/json", worker.shared.capacity->admin_json());
   }
 
-  const bool is_messages = path == "/v1/messages";
-  const bool is_count = path == "/v1/messages/count_tokens";
-  const bool is_chat = path == "/v1/chat/completions" || path == "/chat/completions";
-  const bool is_models = path == "/v1/models" || path == "/models";
   if ((is_messages || is_count || is_chat) && method == http::verb::post) {
     co_return co_await handle_proxy(client, worker, dialect, req, is_count);
   }

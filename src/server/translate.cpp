@@ -178,6 +178,7 @@ asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Di
   // A stream: translated event by event as it arrives.
   metrics::bump(metrics::counters().streams_relayed);
   metrics::count_response(200);
+  client.sent_status(200);
   http::response<http::empty_body> res{http::status::ok, 11};
   res.set(http::field::content_type, "text/event-stream");
   res.set(http::field::cache_control, "no-cache");
@@ -196,6 +197,7 @@ asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Di
     if (bytes.empty() && head.empty() && !last) {
       co_return true;
     }
+    client.sent_body(bytes);
     client.watch.arm(write_timeout);
     pings.write_started();
     const auto h = asio::buffer(head);

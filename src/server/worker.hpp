@@ -11,6 +11,8 @@
 #include <optional>
 #include <vector>
 
+#include "audit/prices.hpp"
+#include "audit/record.hpp"
 #include "auth/authenticator.hpp"
 #include "config/config.hpp"
 #include "route/router.hpp"
@@ -25,6 +27,11 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 class Capacity;
+}  // namespace spillway::server
+namespace spillway::audit {
+class Sink;
+}
+namespace spillway::server {
 
 struct Shared {
   explicit Shared(config::Config c);
@@ -34,6 +41,8 @@ struct Shared {
   auth::Authenticator authenticator;
   std::vector<std::unique_ptr<asio::ssl::context>> tls;  // by upstream index; null for http
   std::unique_ptr<Capacity> capacity;  // rate-limit buckets and the wait queue (capacity.hpp)
+  audit::PriceTable prices;            // the built-in table behind the config's own entries
+  std::unique_ptr<audit::Sink> audit;  // null when auditing is off
 };
 
 struct Worker {
@@ -73,6 +82,33 @@ struct Client {
   // Headers every response to this request carries (x-spillway-dropped, ...), set by handlers.
   // Names are string literals.
   boost::container::small_vector<std::pair<std::string_view, std::string>, 4> response_headers;
+
+  // The usage record of a model request (null for other endpoints): handlers fill in what they
+  // learn; the response writers note the status, the first byte and the body.
+  audit::Record* record = nullptr;
+  std::chrono::steady_clock::time_point started{};
+  std::size_t body_bytes_sent = 0;
+  std::size_t max_content_bytes = 0;  // with store_content: how much of the response to keep
+
+  void sent_status(unsigned status) {
+    if (record != nullptr) {
+      record->status = static_cast<int>(status);
+    }
+  }
+  // Body bytes going to the client: the first ones mark the time to first token.
+  void sent_body(std::string_view bytes) {
+    if (record == nullptr || bytes.empty()) {
+      return;
+    }
+    if (record->ttft_ms < 0) {
+      record->ttft_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    }
+    body_bytes_sent += bytes.size();
+    if (record->response_body && record->response_body->size() < max_content_bytes) {
+      record->response_body->append(bytes.substr(0, max_content_bytes - record->response_body->size()));
+    }
+  }
 
   template <class Fields>
   void add_response_headers(Fields& fields) const {

@@ -1,6 +1,9 @@
 // Test harness for integration tests: starts the real spillway binary on loopback, waits for
 // its "listening on URL" line, and stops every process it started by PID. No npm deps.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after } from 'node:test';
 
 const DEFAULT_BIN = '/work/main/build/spillway';
@@ -15,10 +18,18 @@ export function spillwayBin() {
 
 // Spawns `bin args...` and resolves once stdout shows /listening on (\S+)/.
 // Rejects (with the process's stderr) if it exits first or takes longer than 10 s.
-// opts: {env, bin, t} — when `t` (a node:test context) is given, the process is stopped in t.after().
+// opts: {env, bin, t, cwd} — when `t` (a node:test context) is given, the process is stopped in
+// t.after(). A gateway runs in a fresh temp dir unless `cwd` says otherwise, so its default audit
+// database (./spillway.db) never lands in the source tree.
 export function startProcess(args, opts = {}) {
   const bin = opts.bin || spillwayBin();
+  let cwd = opts.cwd;
+  const ownCwd = !cwd && args[0] === 'serve';
+  if (ownCwd) {
+    cwd = mkdtempSync(join(tmpdir(), 'spillway-cwd-'));
+  }
   const proc = spawn(bin, args, {
+    cwd,
     env: { ...process.env, ...(opts.env || {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -29,6 +40,9 @@ export function startProcess(args, opts = {}) {
     proc.on('exit', (code, signal) => {
       exited = { code, signal };
       running.delete(handle);
+      if (ownCwd) {
+        rmSync(cwd, { recursive: true, force: true });
+      }
       resolve(exited);
     });
   });
