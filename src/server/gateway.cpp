@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <csignal>
 #include <thread>
 
 #include "audit/sink.hpp"
@@ -150,6 +151,19 @@ std::string Gateway::bind() {
 }
 
 void Gateway::run() {
+  serve();
+  // The workers are done; what the audit writer still holds goes to disk before the process
+  // ends. A signal now would kill the process with the default action and lose those records:
+  // ignore them for the few milliseconds this takes.
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
+  if (auto& audit = impl_->shared.audit) {
+    audit->stop();
+    log::info("audit: " + std::to_string(audit->written()) + " records written to " + audit->path());
+  }
+}
+
+void Gateway::serve() {
   auto& workers = impl_->workers;
   const auto grace = impl_->shared.config.limits.shutdown_grace;
   // First signal: drain (each worker stops when its last connection closes, or when the grace

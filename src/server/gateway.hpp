@@ -19,10 +19,12 @@ class Gateway {
   // Throws std::runtime_error when the address cannot be bound.
   std::string bind();
 
-  // Serves until SIGINT or SIGTERM.
+  // Serves until SIGINT or SIGTERM (the first drains the requests in flight, a second stops at
+  // once), then writes out the audit records still queued.
   void run();
 
  private:
+  void serve();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -47,24 +47,30 @@ std::int64_t output_count(const ReplyTokens& tokens) {
   return static_cast<std::int64_t>(tokens.pieces.size());
 }
 
-void anthropic_usage(std::string& out, std::int64_t input, std::int64_t output) {
+void anthropic_usage(std::string& out, const ReplyContext& ctx, std::int64_t output) {
   out.append("{\"input_tokens\":");
-  append_int(out, input);
-  out.append(",\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":");
+  append_int(out, ctx.input_tokens);
+  out.append(",\"cache_creation_input_tokens\":");
+  append_int(out, ctx.cache_write_tokens);
+  out.append(",\"cache_read_input_tokens\":");
+  append_int(out, ctx.cache_read_tokens);
+  out.append(",\"output_tokens\":");
   append_int(out, output);
   out.append(",\"service_tier\":\"standard\"}");
 }
 
-void openai_usage(std::string& out, std::int64_t input, std::int64_t output) {
+// OpenAI counts cached tokens inside prompt_tokens, and has no cache writes.
+void openai_usage(std::string& out, const ReplyContext& ctx, std::int64_t output) {
+  const std::int64_t prompt = ctx.input_tokens + ctx.cache_read_tokens;
   out.append("{\"prompt_tokens\":");
-  append_int(out, input);
+  append_int(out, prompt);
   out.append(",\"completion_tokens\":");
   append_int(out, output);
   out.append(",\"total_tokens\":");
-  append_int(out, input + output);
-  out.append(
-      ",\"prompt_tokens_details\":{\"cached_tokens\":0},"
-      "\"completion_tokens_details\":{\"reasoning_tokens\":0}}");
+  append_int(out, prompt + output);
+  out.append(",\"prompt_tokens_details\":{\"cached_tokens\":");
+  append_int(out, ctx.cache_read_tokens);
+  out.append("},\"completion_tokens_details\":{\"reasoning_tokens\":0}}");
 }
 
 std::string_view anthropic_stop(const ReplyPlan& plan, const ReplyTokens& tokens) {
@@ -130,7 +136,7 @@ void render_anthropic_stream(std::string& out, std::vector<std::size_t>& ends,
   out.append(",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
   append_json_string(out, ctx.model);
   out.append(",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":");
-  anthropic_usage(out, ctx.input_tokens, 1);
+  anthropic_usage(out, ctx, 1);
   out.append("}}");
   close_frame(out);
   open_event(out, "content_block_start");
@@ -217,7 +223,7 @@ void render_openai_stream(std::string& out, std::vector<std::size_t>& ends,
   if (ctx.include_usage) {
     openai_chunk_open(out, ctx);
     out.append("],\"usage\":");
-    openai_usage(out, ctx.input_tokens, output_count(tokens));
+    openai_usage(out, ctx, output_count(tokens));
     out.append("}\n\n");
   }
   out.append("data: [DONE]\n\n");
@@ -263,7 +269,7 @@ void render_json(std::string& out, const ReplyContext& ctx, const ReplyPlan& pla
     out.append(",\"stop_reason\":\"");
     out.append(anthropic_stop(plan, tokens));
     out.append("\",\"stop_sequence\":null,\"usage\":");
-    anthropic_usage(out, ctx.input_tokens, output_count(tokens));
+    anthropic_usage(out, ctx, output_count(tokens));
     out.append("}");
     return;
   }
@@ -289,7 +295,7 @@ void render_json(std::string& out, const ReplyContext& ctx, const ReplyPlan& pla
   out.append("},\"logprobs\":null,\"finish_reason\":\"");
   out.append(openai_finish(plan, tokens));
   out.append("\"}],\"usage\":");
-  openai_usage(out, ctx.input_tokens, output_count(tokens));
+  openai_usage(out, ctx, output_count(tokens));
   out.append(",\"system_fingerprint\":\"fp_spillway_mock\",\"service_tier\":\"default\"}");
 }
 

@@ -27,6 +27,9 @@ struct ReplyContext {
   std::string_view id;       // msg_... / chatcmpl-...
   std::string_view tool_id;  // toolu_... / call_...
   std::int64_t input_tokens = 0;
+  // Prompt-cache usage to report (x-mock-cache-read / x-mock-cache-write headers).
+  std::int64_t cache_read_tokens = 0;
+  std::int64_t cache_write_tokens = 0;
   std::int64_t created = 0;  // unix seconds (OpenAI)
   bool include_usage = false;
 };

@@ -282,6 +282,10 @@ class Session {
     }
     ctx.tool_id = tool_id_;
     ctx.input_tokens = mreq.input_tokens;
+    ctx.cache_read_tokens = std::clamp(parse_long(req["x-mock-cache-read"], 0), 0L, 10'000'000L);
+    ctx.cache_write_tokens = options_.dialect == Dialect::anthropic
+                                 ? std::clamp(parse_long(req["x-mock-cache-write"], 0), 0L, 10'000'000L)
+                                 : 0;
     ctx.created = std::chrono::duration_cast<std::chrono::seconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();

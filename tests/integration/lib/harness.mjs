@@ -57,6 +57,8 @@ export function startProcess(args, opts = {}) {
     stdout: () => out,
     stderr: () => err,
     exited: () => exited,
+    // Resolves {code, signal} when the process ends, without signalling it.
+    waitExit: () => exitPromise,
     // SIGTERM, then SIGKILL if still alive after 5 s; resolves {code, signal}.
     async stop() {
       if (exited) {

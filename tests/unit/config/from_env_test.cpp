@@ -108,3 +108,16 @@ TEST(FromEnv, BadLocalUrlAndListenAreErrors) {
 
 }  // namespace
 }  // namespace spillway::config
+
+namespace spillway::config {
+namespace {
+
+TEST(FromEnv, AuditDatabase) {
+  EXPECT_EQ(from_env(test::fake_env({{"SPILLWAY_LOCAL_URL", "http://h"}})).audit.sqlite, "./spillway.db");
+  EXPECT_EQ(from_env(test::fake_env({{"SPILLWAY_LOCAL_URL", "http://h"}, {"SPILLWAY_AUDIT_DB", "/tmp/a.db"}})).audit.sqlite,
+            "/tmp/a.db");
+  EXPECT_EQ(from_env(test::fake_env({{"SPILLWAY_LOCAL_URL", "http://h"}, {"SPILLWAY_AUDIT_DB", "off"}})).audit.sqlite, "");
+}
+
+}  // namespace
+}  // namespace spillway::config

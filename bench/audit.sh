@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# What the audit sink costs (issue 5), side by side in one run: two gateways in front of one mock
+# provider, the same in all but `audit:` (one writes every record to SQLite, the other has
+# `audit: off`). Everything on loopback; every process stopped by its PID.
+#
+#   bench/audit.sh [--quick] [--rate R] [--out FILE]
+#
+#   --quick    2 s per throughput run, 1 repeat, 5 s at the fixed rate (default 5 s, best of 3, 10 s)
+#   --rate R   the fixed rate of the second part (default 5000 requests/s)
+#   --out FILE also write the Markdown table there
+#
+# Part 1, throughput: wrk -t1 -c64 against each gateway in turn (interleaved, best of the
+#   repeats); the figure is audited / not audited req/s and the gateway CPU per request.
+# Part 2, a fixed rate: spillway-loadgen sends R requests/s (open loop) to the audited gateway;
+#   then the gateway is stopped (SIGTERM) and the records in its database are counted against
+#   the requests it answered, and /metrics' dropped counter is read: nothing may be lost.
+#
+# Environment: SPILLWAY_BIN / LOADGEN_BIN for ready binaries (else builds build-bench/), WRK_BIN.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SECONDS_PER_RUN=5
+REPEATS=3
+RATE=5000
+RATE_SECONDS=10
+OUT_FILE=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) SECONDS_PER_RUN=2; REPEATS=1; RATE_SECONDS=5; shift ;;
+    --rate) RATE="$2"; shift 2 ;;
+    --out) OUT_FILE="$2"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "audit.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+WRK_BIN=${WRK_BIN:-wrk}
+source "$ROOT/bench/ensure_bin.sh"
+ensure_spillway_bin audit.sh spillway-loadgen
+LOADGEN_BIN=${LOADGEN_BIN:-$(dirname "$SPILLWAY_BIN")/bench/spillway-loadgen}
+[[ -x $LOADGEN_BIN ]] || { echo "audit.sh: no load generator at $LOADGEN_BIN (set LOADGEN_BIN)" >&2; exit 1; }
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+source "$ROOT/bench/lib.sh"
+
+start mock "$SPILLWAY_BIN" mock-provider --dialect anthropic --threads 1 --reply "The fix is in; the tests pass."
+MOCK_URL=$LAST_URL
+
+gateway_config() {  # FILE AUDIT-YAML
+  cat >"$1" <<EOF
+listen: 127.0.0.1:0
+threads: 1
+auth: none
+audit: $2
+upstreams:
+  - name: premium
+    kind: anthropic
+    base_url: $MOCK_URL
+EOF
+}
+gateway_config "$WORK/on.yaml" "{sqlite: $WORK/audit.db}"
+gateway_config "$WORK/off.yaml" "off"
+start on "$SPILLWAY_BIN" serve --config "$WORK/on.yaml"
+ON_URL=$LAST_URL
+ON_PID=$LAST_PID
+start off "$SPILLWAY_BIN" serve --config "$WORK/off.yaml"
+OFF_URL=$LAST_URL
+OFF_PID=$LAST_PID
+
+BODY='{"model":"claude-sonnet-4-5","max_tokens":128,"messages":[{"role":"user","content":"Run the tests and tell me what failed."}]}'
+cat >"$WORK/req.lua" <<EOF
+wrk.method = "POST"
+wrk.body = '$BODY'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["anthropic-version"] = "2023-06-01"
+wrk.headers["x-spillway-agent"] = "bench"
+EOF
+for url in "$ON_URL" "$OFF_URL"; do
+  curl -sf "$url/v1/messages" -H 'content-type: application/json' -H 'anthropic-version: 2023-06-01' -d "$BODY" |
+    grep -q '"type":"message"' || { echo "audit.sh: $url gave no answer" >&2; exit 1; }
+done
+
+declare -A RPS CPU
+run_case() {  # NAME URL PID
+  local out rps n t0 t1 cpu bad
+  t0=$(cpu_ticks "$3")
+  out=$("$WRK_BIN" -t1 -c64 -d"${SECONDS_PER_RUN}s" -s "$WORK/req.lua" "$2/v1/messages")
+  t1=$(cpu_ticks "$3")
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
+  cpu=$(awk -v t=$((t1 - t0)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
+  bad=$(awk '/Non-2xx|Socket errors/' <<<"$out")
+  [[ -z $bad ]] || { echo "audit.sh: $1: $bad" >&2; exit 1; }
+  log "$1: $rps req/s, $cpu µs gateway CPU per request"
+  RPS[$1]=$(awk -v a="${RPS[$1]:-0}" -v b="$rps" 'BEGIN {print (b > a) ? b : a}')
+  CPU[$1]=$(awk -v a="${CPU[$1]:-1e18}" -v b="$cpu" 'BEGIN {print (b < a) ? b : a}')
+}
+for ((r = 0; r < REPEATS; r++)); do
+  run_case off "$OFF_URL" "$OFF_PID"
+  run_case on "$ON_URL" "$ON_PID"
+done
+
+# Part 2: the fixed rate, then a clean stop, then the count.
+metric() {  # NAME: its value in the audited gateway's /metrics
+  curl -sf "$ON_URL/metrics" | awk -v n="$1" '$1 == n {print $2}'
+}
+log "fixed rate: $RATE req/s for $RATE_SECONDS s"
+rate_out=$("$LOADGEN_BIN" --url "$ON_URL/v1/messages" --body "$BODY" --header 'anthropic-version: 2023-06-01' \
+  --rate "$RATE" --duration "$RATE_SECONDS" --connections 64) || log "loadgen reported errors: $rate_out"
+answered_total=$(metric spillway_responses_2xx_total)
+dropped=$(metric spillway_audit_records_dropped_total)
+stop "$ON_PID"
+rows=$(sqlite3 "$WORK/audit.db" 'SELECT count(*) FROM requests')
+achieved=$(python3 -c 'import json,sys; print(round(json.loads(sys.argv[1])["achieved_rps"]))' "$rate_out")
+sent=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["requests"])' "$rate_out")
+p99=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d.get("latency_us", {}).get("p99", "n/a"))' "$rate_out")
+# Every 2xx the gateway sent is a model request (the warm-up, wrk's and loadgen's), and each
+# must be a record.
+lost=$((answered_total - rows))
+
+report() {
+  echo "Audit sink cost: $SOURCE; $(date -u '+%Y-%m-%d %H:%M UTC')."
+  echo "One mock provider, two gateways (threads: 1) differing only in \`audit:\`; wrk -t1 -c64, ${SECONDS_PER_RUN} s" \
+       "per run, best of $REPEATS, interleaved; load average $LOAD_START at start, $(cut -d' ' -f1-3 /proc/loadavg) at end."
+  echo
+  echo "| | audit off | audit on (SQLite) | ratio |"
+  echo "|---|---:|---:|---:|"
+  awk -v a="${RPS[off]}" -v b="${RPS[on]}" 'BEGIN {printf "| req/s | %.0f | %.0f | **%.3f** |\n", a, b, b / a}'
+  awk -v a="${CPU[off]}" -v b="${CPU[on]}" 'BEGIN {printf "| gateway CPU µs/request | %s | %s | %.3f |\n", a, b, b / a}'
+  echo
+  echo "Fixed rate: $RATE req/s asked for $RATE_SECONDS s (open loop, 64 connections), $achieved req/s achieved," \
+       "$sent requests sent, p99 latency $p99 µs. After SIGTERM: $rows records in the database for" \
+       "$answered_total requests answered; records lost: **$lost**; dropped counter: **$dropped**."
+}
+report
+if [[ -n $OUT_FILE ]]; then
+  report >"$OUT_FILE"
+fi
+[[ $lost -eq 0 && $dropped -eq 0 ]] || { echo "audit.sh: records were lost" >&2; exit 1; }
