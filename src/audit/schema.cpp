@@ -1,6 +1,7 @@
 #include "audit/schema.hpp"
 
 #include <array>
+#include <mutex>
 
 namespace spillway::audit {
 
@@ -9,37 +10,87 @@ namespace {
 // Migration i takes a database from version i to i + 1. Append only: a released step never
 // changes, or databases already past it would differ from new ones.
 constexpr std::array migrations = {
+    // Version 1. Rows are narrow because the writer inserts one per request at full gateway
+    // speed: repeated strings (key, agent, session, models, route, upstream) are ids into
+    // `names`, and flags share one integer. Readers use the view `requests`, which spells every
+    // column out; inserting into the view (fixtures, imports) goes through its trigger. No index
+    // on time: rows arrive in time order, and an index would cost the writer a third more.
     R"sql(
-CREATE TABLE requests (
+CREATE TABLE names (
+  id INTEGER PRIMARY KEY,
+  text TEXT NOT NULL UNIQUE
+);
+CREATE TABLE request_rows (
   id INTEGER PRIMARY KEY,
   start_ms INTEGER NOT NULL,
   end_ms INTEGER NOT NULL,
   ttft_ms INTEGER,
-  key_name TEXT NOT NULL,
-  agent TEXT NOT NULL,
-  session TEXT NOT NULL,
-  dialect TEXT NOT NULL,
-  endpoint TEXT NOT NULL,
-  model TEXT NOT NULL,
-  route TEXT NOT NULL,
-  upstream TEXT NOT NULL,
-  upstream_model TEXT NOT NULL,
+  key_name INTEGER NOT NULL,
+  agent INTEGER NOT NULL,
+  session INTEGER NOT NULL,
+  dialect INTEGER NOT NULL,
+  endpoint INTEGER NOT NULL,
+  model INTEGER NOT NULL,
+  route INTEGER NOT NULL,
+  upstream INTEGER NOT NULL,
+  upstream_model INTEGER NOT NULL,
+  refused_by INTEGER NOT NULL,
   attempts INTEGER NOT NULL,
   queued_ms INTEGER NOT NULL,
   status INTEGER NOT NULL,
-  stream INTEGER NOT NULL,
-  overflowed INTEGER NOT NULL,
-  refused_by TEXT NOT NULL,
+  flags INTEGER NOT NULL,  -- 1: stream, 2: overflowed, 4: usage estimated
   input_tokens INTEGER NOT NULL,
   output_tokens INTEGER NOT NULL,
   cache_read_tokens INTEGER NOT NULL,
   cache_write_tokens INTEGER NOT NULL,
-  usage_estimated INTEGER NOT NULL,
   cost_usd REAL
 );
-CREATE INDEX requests_start ON requests(start_ms);
+CREATE VIEW requests AS SELECT
+  r.id, r.start_ms, r.end_ms, r.ttft_ms,
+  (SELECT text FROM names WHERE id = r.key_name) AS key_name,
+  (SELECT text FROM names WHERE id = r.agent) AS agent,
+  (SELECT text FROM names WHERE id = r.session) AS session,
+  (SELECT text FROM names WHERE id = r.dialect) AS dialect,
+  (SELECT text FROM names WHERE id = r.endpoint) AS endpoint,
+  (SELECT text FROM names WHERE id = r.model) AS model,
+  (SELECT text FROM names WHERE id = r.route) AS route,
+  (SELECT text FROM names WHERE id = r.upstream) AS upstream,
+  (SELECT text FROM names WHERE id = r.upstream_model) AS upstream_model,
+  r.attempts, r.queued_ms, r.status,
+  r.flags & 1 AS stream, (r.flags >> 1) & 1 AS overflowed,
+  (SELECT text FROM names WHERE id = r.refused_by) AS refused_by,
+  r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens,
+  (r.flags >> 2) & 1 AS usage_estimated,
+  r.cost_usd
+FROM request_rows r;
+CREATE TRIGGER requests_insert INSTEAD OF INSERT ON requests BEGIN
+  INSERT OR IGNORE INTO names (text) VALUES
+    (coalesce(NEW.key_name, '')), (coalesce(NEW.agent, '')), (coalesce(NEW.session, '')),
+    (coalesce(NEW.dialect, '')), (coalesce(NEW.endpoint, '')), (coalesce(NEW.model, '')),
+    (coalesce(NEW.route, '')), (coalesce(NEW.upstream, '')), (coalesce(NEW.upstream_model, '')),
+    (coalesce(NEW.refused_by, ''));
+  INSERT INTO request_rows (id, start_ms, end_ms, ttft_ms, key_name, agent, session, dialect, endpoint, model,
+                            route, upstream, upstream_model, refused_by, attempts, queued_ms, status, flags,
+                            input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd)
+  VALUES (NEW.id, NEW.start_ms, coalesce(NEW.end_ms, NEW.start_ms), NEW.ttft_ms,
+          (SELECT id FROM names WHERE text = coalesce(NEW.key_name, '')),
+          (SELECT id FROM names WHERE text = coalesce(NEW.agent, '')),
+          (SELECT id FROM names WHERE text = coalesce(NEW.session, '')),
+          (SELECT id FROM names WHERE text = coalesce(NEW.dialect, '')),
+          (SELECT id FROM names WHERE text = coalesce(NEW.endpoint, '')),
+          (SELECT id FROM names WHERE text = coalesce(NEW.model, '')),
+          (SELECT id FROM names WHERE text = coalesce(NEW.route, '')),
+          (SELECT id FROM names WHERE text = coalesce(NEW.upstream, '')),
+          (SELECT id FROM names WHERE text = coalesce(NEW.upstream_model, '')),
+          (SELECT id FROM names WHERE text = coalesce(NEW.refused_by, '')),
+          coalesce(NEW.attempts, 0), coalesce(NEW.queued_ms, 0), coalesce(NEW.status, 0),
+          (coalesce(NEW.stream, 0) != 0) | ((coalesce(NEW.overflowed, 0) != 0) << 1) |
+            ((coalesce(NEW.usage_estimated, 0) != 0) << 2),
+          coalesce(NEW.input_tokens, 0), coalesce(NEW.output_tokens, 0), coalesce(NEW.cache_read_tokens, 0),
+          coalesce(NEW.cache_write_tokens, 0), NEW.cost_usd);
+END;
 CREATE TABLE content (
-  request_id INTEGER PRIMARY KEY REFERENCES requests(id),
+  request_id INTEGER PRIMARY KEY REFERENCES request_rows(id),
   request_body TEXT,
   response_body TEXT
 );
@@ -72,6 +123,10 @@ void exec(sqlite3* db, const char* sql) {
 }
 
 Database open_database(const std::string& path, OpenMode mode) {
+  // SQLite counts every allocation under a global mutex unless told not to; nothing here reads
+  // those counts. Only possible before SQLite initialises, hence once and first.
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   sqlite3* raw = nullptr;
   const int flags = mode == OpenMode::write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);

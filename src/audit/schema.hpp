@@ -3,8 +3,10 @@
 // it or migrates an older one forward, one step at a time, each in its own transaction; a
 // database written by a newer spillway is refused rather than misread.
 //
-// Table `requests` holds one row per Record (record.hpp), times in Unix milliseconds; table
-// `content` the opt-in request and response bodies, keyed by requests.id.
+// The view `requests` shows one row per Record (record.hpp), times in Unix milliseconds, with
+// the same column names as Record's members; table `content` holds the opt-in request and
+// response bodies, keyed by requests.id. (The rows themselves are in `request_rows`, strings
+// as ids into `names`: see schema.cpp.)
 #include <sqlite3.h>
 
 #include <memory>

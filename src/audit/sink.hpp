@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "audit/record.hpp"
@@ -47,11 +48,16 @@ class Sink {
  private:
   void run();
   void write(const std::vector<Record>& batch);
+  void insert(const Record& record);
+  std::int64_t name_id(const std::string& text);  // writer thread only
 
   SinkOptions options_;
   Database db_;  // declared before the statements: they are finalized first
   Statement insert_request_;
   Statement insert_content_;
+  Statement select_name_;
+  Statement insert_name_;
+  std::unordered_map<std::string, std::int64_t> names_;  // writer thread only: text -> names.id
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<Record> queue_;
