@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "audit/prices.hpp"
 #include "cli/commands.hpp"
 #include "config/config.hpp"
 
@@ -18,9 +19,12 @@ void add_check_command(CLI::App& app) {
   cmd->callback([path] {
     try {
       config::Config cfg = path->empty() ? config::from_env() : config::load_file(*path);
+      if (!cfg.audit.prices_file.empty()) {
+        audit::PriceTable::parse(cfg.audit.prices_yaml, cfg.audit.prices_file);  // as `serve` will at start
+      }
       std::cout << cfg.source << ": ok (" << cfg.upstreams.size() << " upstreams, " << cfg.routes.size()
                 << " routes)" << std::endl;
-    } catch (const config::ConfigError& e) {
+    } catch (const std::runtime_error& e) {  // ConfigError, or a prices file's error
       std::cerr << e.what() << std::endl;
       throw CLI::RuntimeError(1);
     }

@@ -348,11 +348,11 @@ export function cannedReply(dialect) {
 // Runs `spillway args...` to completion (for commands that exit: check, serve with a bad
 // config). Resolves {code, signal, stdout, stderr}; a run past timeoutMs is killed by its PID
 // and reported with signal set.
-export async function runCli(args, { env = {}, timeoutMs = 10_000 } = {}) {
+export async function runCli(args, { env = {}, timeoutMs = 10_000, cwd } = {}) {
   const { execFile } = await import('node:child_process');
   const { spillwayBin } = await import('./harness.mjs');
   return new Promise((resolve) => {
-    execFile(spillwayBin(), args, { env: { ...process.env, ...env }, timeout: timeoutMs, killSignal: 'SIGKILL' },
+    execFile(spillwayBin(), args, { cwd, env: { ...process.env, ...env }, timeout: timeoutMs, killSignal: 'SIGKILL' },
       (error, stdout, stderr) => {
         resolve({
           code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
