@@ -103,12 +103,11 @@ int user_version(sqlite3* db) {
   if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr) != SQLITE_OK) {
     throw DatabaseError(sqlite3_errmsg(db));
   }
-  int version = 0;
-  if (sqlite3_step(stmt) == SQLITE_ROW) {
-    version = sqlite3_column_int(stmt, 0);
+  Statement owned(stmt);
+  if (sqlite3_step(stmt) != SQLITE_ROW) {
+    throw DatabaseError(sqlite3_errmsg(db));  // "file is not a database", for one
   }
-  sqlite3_finalize(stmt);
-  return version;
+  return sqlite3_column_int(stmt, 0);
 }
 
 }  // namespace

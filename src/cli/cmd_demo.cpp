@@ -1,3 +1,5 @@
+#include <cstdio>
+
 #include "cli/commands.hpp"
 #include "sim/demo.hpp"
 
@@ -11,7 +13,14 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--concurrency", options->concurrency, "How many at a time")->check(CLI::Range(1, 1000));
   cmd->add_flag("--keep-running", options->keep_running, "Leave the gateway up after the burst, until Ctrl-C");
   cmd->callback([options] {
-    if (int rc = sim::run_demo(*options); rc != 0) {
+    int rc = 0;
+    try {
+      rc = sim::run_demo(*options);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "spillway demo: %s\n", e.what());
+      rc = 1;
+    }
+    if (rc != 0) {
       throw CLI::RuntimeError(rc);
     }
   });

@@ -8,5 +8,6 @@ void add_serve_command(CLI::App& app);
 void add_check_command(CLI::App& app);
 void add_mock_provider_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
+void add_audit_command(CLI::App& app);
 
 }  // namespace spillway::cli

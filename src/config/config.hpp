@@ -81,15 +81,55 @@ struct RouteTarget {
 
 enum class Priority { interactive, background };
 
+// What a route's `match:` asks of a request besides its model; every condition given must hold
+// (docs/routing.md). Unset conditions match anything.
+struct RouteConditions {
+  std::optional<Dialect> dialect;  // the client's (from the path it called)
+  // Request headers: lowercase name and a glob on the value ("" value never matches a glob
+  // other than "*"; a missing header never matches).
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::string> keys;    // globs on the gateway key's name; empty = any key
+  std::vector<std::string> agents;  // globs on the agent label; empty = any agent
+  std::int64_t min_input_tokens = 0;   // the gateway's estimate of the request's input
+  std::int64_t max_input_tokens = -1;  // -1 = no upper bound
+  std::optional<bool> tools;        // the request declares tools
+  std::optional<bool> thinking;     // the request asks for thinking / reasoning
+  // Claude Code's own side requests (titles, summaries, the small/fast model): a Claude Code
+  // client (its session header or user agent) sending no tools.
+  std::optional<bool> background;
+  bool any() const {
+    return dialect || !headers.empty() || !keys.empty() || !agents.empty() || min_input_tokens > 0 ||
+           max_input_tokens >= 0 || tools || thinking || background;
+  }
+};
+
 struct Route {
-  std::string model_pattern = "*";  // glob: `*` any run of characters, `?` one character
+  std::string name;                 // optional, for messages, `route explain` and the audit
+  // `match: model:` as written: a glob (`*` any run of characters, `?` one character), an
+  // alias name, or a list shown as "a|b".
+  std::string model_pattern = "*";
+  std::vector<std::string> models;  // the globs an alias or list stands for; empty = model_pattern
+  RouteConditions when;
   std::vector<RouteTarget> to;      // the chain, tried in order
   // Where a request goes when no candidate of `to` can take it within max_wait.
   std::vector<RouteTarget> overflow;
   // The longest a request waits for capacity. Claude Code gives up on a retry-after over 60 s.
   milliseconds max_wait{30'000};
   Priority priority = Priority::interactive;
+  // Caps. max_tokens: a ceiling on the output a request may ask for (a larger ask is lowered to
+  // it, an absent one set to it). max_input_tokens: a request estimated larger is refused (400).
+  std::int64_t max_tokens = 0;        // 0 = none
+  std::int64_t max_input_tokens = 0;  // 0 = none
   int line = 0;  // where it was written, for messages
+
+  // How messages and the audit name it: its name, else its model pattern.
+  const std::string& label() const { return name.empty() ? model_pattern : name; }
+};
+
+// A name clients or rules may use for a set of models: `senior: [claude-opus-*]`.
+struct ModelAlias {
+  std::string name;
+  std::vector<std::string> models;  // globs
 };
 
 struct Auth {
@@ -126,6 +166,12 @@ struct Audit {
   std::size_t max_content_bytes = 1024 * 1024;  // per body, when stored; longer ones are cut
   std::string prices_file;  // "" = the built-in table only
   std::string prices_yaml;  // its text, read at load time (parsed by audit/ at start-up)
+  // For `spillway audit`'s capacity answer (docs/audit.md): a tiers file over data/tiers.yaml,
+  // and what one local GPU sustains (0 = the tiers file's local_gpu figures).
+  std::string tiers_file;  // "" = the built-in table only
+  std::string tiers_yaml;  // its text, read at load time (parsed by audit/)
+  double gpu_input_tokens_per_s = 0;
+  double gpu_output_tokens_per_s = 0;
   std::size_t queue_limit = 100'000;  // records waiting for the writer; more are dropped and counted
   milliseconds flush_interval{100};
 };
@@ -138,6 +184,7 @@ struct Config {
   Limits limits;
   Audit audit;
   std::vector<Upstream> upstreams;
+  std::vector<ModelAlias> aliases;
   std::vector<Route> routes;
   std::string source;  // the file it came from, or "environment"
 

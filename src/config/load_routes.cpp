@@ -1,3 +1,5 @@
+#include <cctype>
+
 #include "config/loader.hpp"
 
 namespace spillway::config::detail {
@@ -51,15 +53,129 @@ std::vector<RouteTarget> read_targets(const YamlFile& file, const Field& to, con
   return out;
 }
 
-Route read_route(const YamlFile& file, const Field& item, const std::vector<Upstream>& upstreams) {
-  MapFields map(file, item, {"match", "to", "overflow", "max_wait", "priority"});
+bool read_bool(const YamlFile& file, const Field& f) {
+  const std::string v = as_string(file, f, "expected true or false");
+  if (v != "true" && v != "false") {
+    file.fail(f.line, f.where + ": expected true or false, not '" + v + "'");
+  }
+  return v == "true";
+}
+
+// A string or a list of strings.
+std::vector<std::string> read_strings(const YamlFile& file, const Field& f, std::string_view what) {
+  std::vector<std::string> out;
+  if (f.value.IsSequence()) {
+    auto items = sequence_items(file, f, what);
+    if (items.empty()) {
+      file.fail(f.line, f.where + " is an empty list; expected " + std::string(what));
+    }
+    for (const auto& item : items) {
+      out.push_back(as_string(file, item, std::string("expected ") + std::string(what)));
+    }
+  } else {
+    out.push_back(as_string(file, f, std::string("expected ") + std::string(what)));
+  }
+  return out;
+}
+
+const ModelAlias* find_alias(const std::vector<ModelAlias>& aliases, std::string_view name) {
+  for (const auto& a : aliases) {
+    if (a.name == name) {
+      return &a;
+    }
+  }
+  return nullptr;
+}
+
+void read_match(const YamlFile& file, const Field& match, const std::vector<ModelAlias>& aliases, Route& route) {
+  MapFields criteria(file, match,
+                     {"model", "dialect", "path", "header", "key", "agent", "min_input_tokens", "max_input_tokens",
+                      "tools", "thinking", "background"});
+  auto& when = route.when;
+  if (auto f = criteria.get("model")) {
+    const auto names = read_strings(file, *f, "a model name, glob such as \"claude-*\" or alias");
+    route.model_pattern.clear();
+    for (const auto& name : names) {
+      route.model_pattern += (route.model_pattern.empty() ? "" : "|") + name;
+      route.models.push_back(name);  // an alias name also matches itself, as a model name
+      if (const auto* alias = find_alias(aliases, name)) {
+        route.models.insert(route.models.end(), alias->models.begin(), alias->models.end());
+      }
+    }
+    if (route.models.size() == 1) {
+      route.models.clear();  // a plain glob: model_pattern says it all
+    }
+  }
+  if (auto f = criteria.get("dialect")) {
+    const auto v = as_string(file, *f, "expected anthropic or openai");
+    when.dialect = dialect_from_string(v);
+    if (!when.dialect) {
+      file.fail(f->line, f->where + ": unknown dialect '" + v + "'; expected anthropic or openai");
+    }
+  }
+  if (auto f = criteria.get("path")) {
+    if (criteria.get("dialect")) {
+      file.fail(f->line, f->where + ": give either path or dialect, not both (a path says its dialect)");
+    }
+    const auto v = as_string(file, *f, "expected /v1/messages or /v1/chat/completions");
+    if (v == "/v1/messages") {
+      when.dialect = Dialect::anthropic;
+    } else if (v == "/v1/chat/completions") {
+      when.dialect = Dialect::openai;
+    } else {
+      file.fail(f->line, f->where + ": unknown path '" + v + "'; expected /v1/messages or /v1/chat/completions");
+    }
+  }
+  if (auto f = criteria.get("header")) {
+    if (!f->value.IsMap() || f->value.size() == 0) {
+      file.fail(f->line, f->where + ": expected a mapping of header names to values (globs), e.g. "
+                                    "{x-spillway-tier: junior}");
+    }
+    for (const auto& kv : f->value) {
+      std::string name = kv.first.as<std::string>();
+      for (auto& c : name) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      Field value{kv.second, f->where + "." + name, line_of(kv.second, f->line)};
+      when.headers.emplace_back(std::move(name), as_string(file, value, "expected the header's value (a glob)"));
+    }
+  }
+  if (auto f = criteria.get("key")) {
+    when.keys = read_strings(file, *f, "gateway key names (as under auth: name)");
+  }
+  if (auto f = criteria.get("agent")) {
+    when.agents = read_strings(file, *f, "agent labels (globs)");
+  }
+  if (auto f = criteria.get("min_input_tokens")) {
+    when.min_input_tokens = static_cast<std::int64_t>(as_uint(file, *f, 0, 100'000'000));
+  }
+  if (auto f = criteria.get("max_input_tokens")) {
+    when.max_input_tokens = static_cast<std::int64_t>(as_uint(file, *f, 0, 100'000'000));
+    if (when.max_input_tokens < when.min_input_tokens) {
+      file.fail(f->line, f->where + ": smaller than min_input_tokens, so nothing would match");
+    }
+  }
+  if (auto f = criteria.get("tools")) {
+    when.tools = read_bool(file, *f);
+  }
+  if (auto f = criteria.get("thinking")) {
+    when.thinking = read_bool(file, *f);
+  }
+  if (auto f = criteria.get("background")) {
+    when.background = read_bool(file, *f);
+  }
+}
+
+Route read_route(const YamlFile& file, const Field& item, const std::vector<Upstream>& upstreams,
+                 const std::vector<ModelAlias>& aliases) {
+  MapFields map(file, item, {"name", "match", "to", "overflow", "max_wait", "priority", "max_tokens", "max_input_tokens"});
   Route route;
   route.line = item.line;
+  if (auto f = map.get("name")) {
+    route.name = as_string(file, *f, "expected a name for this route");
+  }
   if (auto match = map.get("match")) {
-    MapFields criteria(file, *match, {"model"});
-    if (auto model = criteria.get("model")) {
-      route.model_pattern = as_string(file, *model, "expected a model name or glob such as \"claude-*\"");
-    }
+    read_match(file, *match, aliases, route);
   }
   route.to = read_targets(file, map.require("to"), upstreams);
   if (auto f = map.get("overflow")) {
@@ -70,6 +186,12 @@ Route read_route(const YamlFile& file, const Field& item, const std::vector<Upst
   }
   if (auto f = map.get("priority")) {
     route.priority = read_priority(file, *f);
+  }
+  if (auto f = map.get("max_tokens")) {
+    route.max_tokens = static_cast<std::int64_t>(as_uint(file, *f, 1, 10'000'000));
+  }
+  if (auto f = map.get("max_input_tokens")) {
+    route.max_input_tokens = static_cast<std::int64_t>(as_uint(file, *f, 1, 100'000'000));
   }
   return route;
 }
@@ -107,7 +229,28 @@ Priority read_priority(const YamlFile& file, const Field& field) {
   return Priority::background;
 }
 
-std::vector<Route> read_routes(const YamlFile& file, const Field& routes, const std::vector<Upstream>& upstreams) {
+std::vector<ModelAlias> read_aliases(const YamlFile& file, const Field& field) {
+  if (!field.value.IsMap()) {
+    file.fail(field.line, "aliases: expected a mapping of names to models, e.g. {senior: [claude-opus-*], junior: qwen*}");
+  }
+  std::vector<ModelAlias> out;
+  for (const auto& kv : field.value) {
+    ModelAlias alias;
+    alias.name = kv.first.as<std::string>();
+    Field models{kv.second, "aliases." + alias.name, line_of(kv.second, field.line)};
+    alias.models = read_strings(file, models, "model names or globs");
+    for (const auto& other : out) {
+      if (other.name == alias.name) {
+        file.fail(models.line, "alias '" + alias.name + "' is defined twice");
+      }
+    }
+    out.push_back(std::move(alias));
+  }
+  return out;
+}
+
+std::vector<Route> read_routes(const YamlFile& file, const Field& routes, const std::vector<Upstream>& upstreams,
+                               const std::vector<ModelAlias>& aliases) {
   auto items = sequence_items(file, routes, "routes");
   if (items.empty()) {
     file.fail(routes.line, "routes is empty; expected at least one route (or leave routes out to send every model "
@@ -115,7 +258,13 @@ std::vector<Route> read_routes(const YamlFile& file, const Field& routes, const 
   }
   std::vector<Route> out;
   for (const auto& item : items) {
-    out.push_back(read_route(file, item, upstreams));
+    out.push_back(read_route(file, item, upstreams, aliases));
+    for (std::size_t i = 0; i + 1 < out.size(); ++i) {
+      if (!out.back().name.empty() && out[i].name == out.back().name) {
+        file.fail(item.line, "route name '" + out.back().name + "' is used twice (first at line " +
+                                 std::to_string(out[i].line) + ")");
+      }
+    }
   }
   return out;
 }

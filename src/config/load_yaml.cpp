@@ -16,7 +16,7 @@ Config read_config(const YamlFile& file, const YAML::Node& root, const EnvLookup
     file.fail(0, "the config is empty; expected at least an `upstreams:` list");
   }
   MapFields top(file, Field{root, "", detail::line_of(root, 1)},
-                {"listen", "threads", "auth", "limits", "audit", "upstreams", "routes"});
+                {"listen", "threads", "auth", "limits", "audit", "upstreams", "aliases", "routes"});
   Config config;
   config.source = file.name();
 
@@ -72,8 +72,11 @@ Config read_config(const YamlFile& file, const YAML::Node& root, const EnvLookup
     lines.push_back(item.line);
   }
 
+  if (auto f = top.get("aliases")) {
+    config.aliases = detail::read_aliases(file, *f);
+  }
   if (auto f = top.get("routes")) {
-    config.routes = detail::read_routes(file, *f, config.upstreams);
+    config.routes = detail::read_routes(file, *f, config.upstreams, config.aliases);
   } else {
     config.routes.push_back(detail::default_route(config.upstreams));
   }

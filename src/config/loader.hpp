@@ -11,7 +11,9 @@ namespace spillway::config::detail {
 Upstream read_upstream(const YamlFile& file, const Field& item, const EnvLookup& env);
 
 // `upstreams` is already validated: targets are checked against it.
-std::vector<Route> read_routes(const YamlFile& file, const Field& routes, const std::vector<Upstream>& upstreams);
+std::vector<Route> read_routes(const YamlFile& file, const Field& routes, const std::vector<Upstream>& upstreams,
+                               const std::vector<ModelAlias>& aliases);
+std::vector<ModelAlias> read_aliases(const YamlFile& file, const Field& aliases);
 
 // The route used when the file has no `routes:` key: everything to the first upstream.
 Route default_route(const std::vector<Upstream>& upstreams);

@@ -31,4 +31,9 @@ std::variant<RequestInfo, ApiError> parse_request(Dialect dialect, std::string_v
 // escaped), every other byte kept as it was. Precondition: parse_request accepted `body`.
 std::string rewrite_model(std::string_view body, std::string_view model);
 
+// Returns `body` with its output limit at most `ceiling`: a larger max_tokens (OpenAI: also
+// max_completion_tokens) lowered to it, an absent one added. Other bytes are kept.
+// Precondition: parse_request accepted `body`.
+std::string cap_max_tokens(Dialect dialect, std::string_view body, std::int64_t ceiling);
+
 }  // namespace spillway::dialect

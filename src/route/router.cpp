@@ -25,13 +25,20 @@ std::string join_limited(const std::vector<std::string>& items) {
   return out;
 }
 
+bool model_matches(const config::Route& route, std::string_view model);
+
 }  // namespace
 
 Router::Router(const config::Config& config) : config_(config) {
   std::set<std::string> ids;
   for (const auto& route : config_.routes) {
-    if (is_literal(route.model_pattern)) {
+    if (route.models.empty() && is_literal(route.model_pattern)) {
       ids.insert(route.model_pattern);
+    }
+    for (const auto& pattern : route.models) {
+      if (is_literal(pattern)) {
+        ids.insert(pattern);
+      }
     }
   }
   // An upstream's listed model is exposed only if asking for it by name really reaches that
@@ -39,7 +46,7 @@ Router::Router(const config::Config& config) : config_(config) {
   for (const auto& upstream : config_.upstreams) {
     for (const auto& model : upstream.models) {
       for (const auto& route : config_.routes) {
-        if (!glob_match(route.model_pattern, model)) {
+        if (!model_matches(route, model)) {
           continue;
         }
         bool unchanged = std::any_of(route.to.begin(), route.to.end(), [&](const config::RouteTarget& target) {
@@ -60,13 +67,112 @@ Router::Router(const config::Config& config) : config_(config) {
   }
 }
 
-const config::Route* Router::match(std::string_view model) const {
+namespace {
+
+bool model_matches(const config::Route& route, std::string_view model) {
+  if (route.models.empty()) {
+    return glob_match(route.model_pattern, model);
+  }
+  return std::any_of(route.models.begin(), route.models.end(),
+                     [&](const std::string& pattern) { return glob_match(pattern, model); });
+}
+
+bool any_glob(const std::vector<std::string>& patterns, std::string_view text) {
+  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return glob_match(p, text); });
+}
+
+std::string yes_no(bool b) { return b ? "true" : "false"; }
+
+// "" when every condition of `route` holds for `facts`, else the first one that does not.
+std::string mismatch(const config::Route& route, const RequestFacts& facts) {
+  if (!model_matches(route, facts.model)) {
+    return "model '" + std::string(facts.model) + "' is not " + route.model_pattern;
+  }
+  const auto& when = route.when;
+  if (when.dialect && facts.dialect != when.dialect) {
+    return "dialect is " + std::string(facts.dialect ? to_string(*facts.dialect) : "unknown") + ", not " +
+           std::string(to_string(*when.dialect));
+  }
+  for (const auto& [name, pattern] : when.headers) {
+    const auto value = facts.header ? facts.header(name) : std::nullopt;
+    if (!value) {
+      return "no " + name + " header";
+    }
+    if (!glob_match(pattern, *value)) {
+      return "header " + name + " is '" + std::string(*value) + "', not " + pattern;
+    }
+  }
+  if (!when.keys.empty() && (facts.key_name.empty() || !any_glob(when.keys, facts.key_name))) {
+    return facts.key_name.empty() ? "no named gateway key" : "key '" + std::string(facts.key_name) + "' is not listed";
+  }
+  if (!when.agents.empty() && !any_glob(when.agents, facts.agent)) {
+    return "agent '" + std::string(facts.agent) + "' is not listed";
+  }
+  if (facts.input_tokens < when.min_input_tokens) {
+    return "about " + std::to_string(facts.input_tokens) + " input tokens, fewer than " +
+           std::to_string(when.min_input_tokens);
+  }
+  if (when.max_input_tokens >= 0 && facts.input_tokens > when.max_input_tokens) {
+    return "about " + std::to_string(facts.input_tokens) + " input tokens, more than " +
+           std::to_string(when.max_input_tokens);
+  }
+  if (when.tools && *when.tools != facts.tools) {
+    return "tools: " + yes_no(facts.tools);
+  }
+  if (when.thinking && *when.thinking != facts.thinking) {
+    return "thinking: " + yes_no(facts.thinking);
+  }
+  const bool background = facts.claude_code && !facts.tools;
+  if (when.background && *when.background != background) {
+    return "background: " + yes_no(background);
+  }
+  return {};
+}
+
+}  // namespace
+
+const config::Route* Router::match(const RequestFacts& facts) const {
   for (const auto& route : config_.routes) {
-    if (glob_match(route.model_pattern, model)) {
+    if (model_matches(route, facts.model) && (!route.when.any() || mismatch(route, facts).empty())) {
       return &route;
     }
   }
   return nullptr;
+}
+
+std::vector<RuleVerdict> Router::explain(const RequestFacts& facts) const {
+  std::vector<RuleVerdict> out;
+  for (const auto& route : config_.routes) {
+    auto why = mismatch(route, facts);
+    const bool matched = why.empty();
+    out.push_back(RuleVerdict{&route, matched, std::move(why)});
+    if (matched) {
+      break;
+    }
+  }
+  return out;
+}
+
+std::variant<std::vector<Candidate>, ApiError> Router::chain(const config::Route& route, std::string_view model) const {
+  std::vector<Candidate> chain;
+  chain.reserve(route.to.size());
+  for (const auto& target : route.to) {
+    // A validated Config names only known upstreams; a hand-built one may not.
+    if (const auto* upstream = config_.find_upstream(target.upstream)) {
+      chain.push_back(Candidate{upstream, target.model.empty() ? std::string(model) : target.model});
+    }
+  }
+  if (chain.empty()) {
+    return make_error(ErrorKind::api_error, "the route for model '" + std::string(model) + "' names no configured upstream",
+                      ErrorSource::gateway);
+  }
+  return chain;
+}
+
+const config::Route* Router::match(std::string_view model) const {
+  RequestFacts facts;
+  facts.model = model;
+  return match(facts);
 }
 
 std::vector<Candidate> Router::overflow(const config::Route& route, std::string_view model) const {
@@ -80,26 +186,13 @@ std::vector<Candidate> Router::overflow(const config::Route& route, std::string_
 }
 
 std::variant<std::vector<Candidate>, ApiError> Router::resolve(std::string_view model) const {
-  for (const auto& route : config_.routes) {
-    if (!glob_match(route.model_pattern, model)) {
-      continue;
-    }
-    std::vector<Candidate> chain;
-    chain.reserve(route.to.size());
-    for (const auto& target : route.to) {
-      // A validated Config names only known upstreams; a hand-built one may not.
-      if (const auto* upstream = config_.find_upstream(target.upstream)) {
-        chain.push_back(Candidate{upstream, target.model.empty() ? std::string(model) : target.model});
-      }
-    }
-    if (chain.empty()) {
-      return make_error(ErrorKind::api_error,
-                        "the route for model '" + std::string(model) + "' names no configured upstream",
-                        ErrorSource::gateway);
-    }
-    return chain;
+  if (const auto* route = match(model)) {
+    return chain(*route, model);
   }
+  return no_route(model);
+}
 
+ApiError Router::no_route(std::string_view model) const {
   std::string message = "model '" + std::string(model) + "' is not served by this gateway; ";
   std::vector<std::string> known;
   for (const auto& exposed : exposed_) {

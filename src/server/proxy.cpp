@@ -305,37 +305,70 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     record->input_tokens_estimate = info.input_token_estimate;
   }
 
-  auto resolved = worker.shared.router.resolve(info.model);
-  if (auto* e = std::get_if<ApiError>(&resolved)) {
+  // Stage "route": the first rule whose conditions the request meets (docs/routing.md).
+  const auto& auth = worker.shared.config.auth;
+  std::string agent = header_value(req, "x-spillway-agent");
+  if (agent.empty() && client.gateway_key) {
+    agent = auth.key_names[*client.gateway_key];
+  }
+  route::RequestFacts facts;
+  facts.model = info.model;
+  facts.dialect = dialect;
+  facts.header = [&req](std::string_view name) -> std::optional<std::string_view> {
+    auto it = req.find(name);
+    return it == req.end() ? std::nullopt : std::optional<std::string_view>(it->value());
+  };
+  facts.key_name = client.gateway_key ? std::string_view(auth.key_names[*client.gateway_key]) : std::string_view{};
+  facts.agent = agent;
+  facts.input_tokens = info.input_token_estimate;
+  facts.tools = info.has_tools;
+  facts.thinking = info.wants_thinking;
+  facts.claude_code = req.find("x-claude-code-session-id") != req.end() ||
+                      req[http::field::user_agent].starts_with("claude-cli/");
+  const config::Route* route = worker.shared.router.match(facts);
+  if (route == nullptr) {
     bump(c.unknown_model);
+    co_return co_await respond_error(client, dialect, worker.shared.router.no_route(info.model));
+  }
+  if (record != nullptr) {
+    record->route = route->label();
+  }
+  auto resolved = worker.shared.router.chain(*route, info.model);
+  if (auto* e = std::get_if<ApiError>(&resolved)) {
     co_return co_await respond_error(client, dialect, *e);
   }
-  const config::Route* route = worker.shared.router.match(info.model);
-  if (record != nullptr && route != nullptr) {
-    record->route = route->model_pattern;
+  if (route->max_input_tokens > 0 && info.input_token_estimate > route->max_input_tokens) {
+    co_return co_await respond_error(
+        client, dialect,
+        make_error(ErrorKind::invalid_request,
+                   "the request has about " + std::to_string(info.input_token_estimate) +
+                       " input tokens, over the " + std::to_string(route->max_input_tokens) + " allowed on route '" +
+                       route->label() + "'",
+                   ErrorSource::client));
+  }
+  std::int64_t max_tokens = info.max_tokens;
+  if (route->max_tokens > 0 && (max_tokens <= 0 || max_tokens > route->max_tokens) && !count_tokens) {
+    req.body() = dialect::cap_max_tokens(dialect, req.body(), route->max_tokens);
+    max_tokens = route->max_tokens;
   }
 
   // What the request asks of the capacity model (docs/rate-limits.md).
   CapacityRequest ask;
   ask.candidates = std::move(std::get<std::vector<route::Candidate>>(resolved));
   ask.overflow_from = ask.candidates.size();
-  if (route != nullptr && !count_tokens) {
+  if (!count_tokens) {
     for (auto& cand : worker.shared.router.overflow(*route, info.model)) {
       ask.candidates.push_back(std::move(cand));
     }
   }
   ask.excluded.assign(ask.candidates.size(), false);
   ask.demand.input_tokens = info.input_token_estimate;
-  ask.demand.max_output_tokens = info.max_tokens;
-  auto max_wait = route != nullptr ? route->max_wait : std::chrono::milliseconds{30'000};
-  ask.priority = route != nullptr ? route->priority : config::Priority::interactive;
-  ask.agent = header_value(req, "x-spillway-agent");
-  const auto& auth = worker.shared.config.auth;
+  ask.demand.max_output_tokens = max_tokens;
+  auto max_wait = route->max_wait;
+  ask.priority = route->priority;
+  ask.agent = std::move(agent);
   if (const auto& key = client.gateway_key) {
     // A gateway key's own settings override the route's: an agent's key can be background.
-    if (ask.agent.empty()) {
-      ask.agent = auth.key_names[*key];
-    }
     if (auth.key_priority[*key]) {
       ask.priority = *auth.key_priority[*key];
     }

@@ -30,4 +30,8 @@ class ChildProcess {
   int stdout_fd_ = -1;
 };
 
+// Runs this executable with `args`, its stdout and stderr the caller's, and waits for it.
+// Returns its exit status (-1 when it could not be started or was killed).
+int run_self(const std::vector<std::string>& args);
+
 }  // namespace spillway::sim

@@ -236,12 +236,15 @@ void print_summary(const std::vector<Outcome>& outcomes) {
   table("upstream", by_upstream);
 }
 
-std::string write_config(const std::string& premium_url, const std::string& local_url) {
+std::string write_config(const std::string& premium_url, const std::string& local_url, const std::string& audit_db) {
   auto path = std::filesystem::temp_directory_path() / ("spillway-demo-" + std::to_string(getpid()) + ".yaml");
   std::ofstream f(path);
   f << "# written by `spillway demo`\n"
        "listen: 127.0.0.1:0\n"
        "auth: none\n"
+       "audit: {sqlite: \""
+    << audit_db
+    << "\"}\n"
        "upstreams:\n"
        "  - name: premium\n"
        "    kind: anthropic\n"
@@ -276,7 +279,9 @@ int run_demo(const DemoOptions& options) {
                       "Applied the edit to src/parser.cpp and reran the suite: 214 passed, 0 failed."});
   const auto premium_url = premium.wait_for_url(10s);
   const auto local_url = local.wait_for_url(10s);
-  const auto config_path = write_config(premium_url, local_url);
+  const auto audit_db =
+      (std::filesystem::temp_directory_path() / ("spillway-demo-" + std::to_string(getpid()) + ".db")).string();
+  const auto config_path = write_config(premium_url, local_url, audit_db);
   ChildProcess gateway({"serve", "--config", config_path});
   const auto gateway_url = gateway.wait_for_url(10s);
   std::printf("  premium (Anthropic API, simulated) %s\n  local   (OpenAI-compatible, simulated) %s\n"
@@ -315,10 +320,20 @@ int run_demo(const DemoOptions& options) {
     signals.async_wait([](auto, auto) {});
     wait.run();
   }
-  gateway.stop();
+  gateway.stop();  // drains, then writes its last usage records
   local.stop();
   premium.stop();
   std::filesystem::remove(config_path);
+  // What the gateway recorded, as `spillway audit` reports it.
+  std::printf("\n$ spillway audit --db %s --by agent\n", audit_db.c_str());
+  const int audit_rc = run_self({"audit", "--db", audit_db, "--by", "agent"});
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(audit_db + suffix);
+  }
+  if (audit_rc != 0) {
+    std::fprintf(stderr, "spillway demo: the audit report failed (exit %d)\n", audit_rc);
+    return 1;
+  }
   return ok == options.requests ? 0 : 1;
 }
 

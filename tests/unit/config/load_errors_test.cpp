@@ -38,13 +38,13 @@ TEST(LoadErrors, TopLevelMustBeAMapping) {
 
 TEST(LoadErrors, UnknownTopLevelKeySuggestsTheNearestOne) {
   expect_error(kUpstream + "rutes: []\n", 3,
-               "unknown key 'rutes' in the top level; expected one of: listen, threads, auth, limits, audit, upstreams, "
+               "unknown key 'rutes' in the top level; expected one of: listen, threads, auth, limits, audit, upstreams, aliases, "
                "routes (did you mean 'routes'?)");
 }
 
 TEST(LoadErrors, UnknownKeyInRoute) {
   expect_error(kUpstream + "routes:\n  - match: {model: x}\n    upstream: a\n", 5,
-               "unknown key 'upstream' in routes[0]; expected one of: match, to");
+               "unknown key 'upstream' in routes[0]; expected one of: name, match, to");
 }
 
 TEST(LoadErrors, UnknownKeyInUpstream) {
