@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
 import { queryDb, parsePrometheus, sample } from './lib/audit.mjs';
-import { ANTHROPIC_VERSION, sha256hex, startGateway, startMock, tempDir, upstreamFor } from './lib/gateway.mjs';
+import { ANTHROPIC_VERSION, runCli, sha256hex, startGateway, startMock, tempDir, upstreamFor } from './lib/gateway.mjs';
 
 const KEY = 'sk-spillway-audit-test';
 
@@ -159,6 +159,16 @@ test('every request is one record holding the usage its upstream reported', asyn
       assert.equal(tokensInMetrics(upstream, kind), inDb, `${kind} tokens of ${upstream}: /metrics against the records`);
     }
   }
+  // `spillway audit --format json` reports the same totals (its interface to keep stable).
+  const report = await runCli(['audit', '--db', db, '--format', 'json']);
+  assert.equal(report.code, 0, report.stderr);
+  const totals = JSON.parse(report.stdout).totals;
+  const column = (name) => rows.reduce((acc, r) => acc + r[name], 0);
+  assert.equal(totals.requests, rows.length);
+  assert.equal(totals.input_tokens, column('input_tokens'));
+  assert.equal(totals.output_tokens, column('output_tokens'));
+  assert.equal(totals.cache_read_tokens, column('cache_read_tokens'));
+  assert.ok(Math.abs(totals.cost_usd - column('cost_usd')) < 1e-9, `${totals.cost_usd} vs ${column('cost_usd')}`);
   // Nothing of the conversation is stored unless store_content is on.
   assert.equal(queryDb(db, 'SELECT count(*) AS n FROM content')[0].n, 0);
 });
