@@ -11,9 +11,10 @@
 #
 # Part 1, throughput: wrk -t1 -c64 against each gateway in turn (interleaved, best of the
 #   repeats); the figure is audited / not audited req/s and the gateway CPU per request.
-# Part 2, a fixed rate: spillway-loadgen sends R requests/s (open loop) to the audited gateway;
-#   then the gateway is stopped (SIGTERM) and the records in its database are counted against
-#   the requests it answered, and /metrics' dropped counter is read: nothing may be lost.
+# Part 2, a fixed rate: spillway-loadgen sends R requests/s (open loop) to each gateway in turn:
+#   achieved rate, gateway CPU per request, p99 latency. Then the audited gateway is stopped
+#   (SIGTERM) and the records in its database are counted against the requests it answered,
+#   and /metrics' dropped counter is read: nothing may be lost.
 #
 # Environment: SPILLWAY_BIN / LOADGEN_BIN for ready binaries (else builds build-bench/), WRK_BIN.
 set -euo pipefail
@@ -100,22 +101,36 @@ for ((r = 0; r < REPEATS; r++)); do
   run_case on "$ON_URL" "$ON_PID"
 done
 
-# Part 2: the fixed rate, then a clean stop, then the count.
+# Part 2: the fixed rate against each gateway (CPU per request, achieved rate, p99), then a
+# clean stop of the audited one and the count of its records.
 metric() {  # NAME: its value in the audited gateway's /metrics
   curl -sf "$ON_URL/metrics" | awk -v n="$1" '$1 == n {print $2}'
 }
-log "fixed rate: $RATE req/s for $RATE_SECONDS s"
-rate_out=$("$LOADGEN_BIN" --url "$ON_URL/v1/messages" --body "$BODY" --header 'anthropic-version: 2023-06-01' \
-  --rate "$RATE" --duration "$RATE_SECONDS" --connections 64) || log "loadgen reported errors: $rate_out"
+json_field() {  # JSON EXPR
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
+}
+declare -A FIXED_RPS FIXED_CPU FIXED_P99
+fixed_rate() {  # NAME URL PID
+  local out t0 t1 n
+  log "fixed rate, $1: $RATE req/s for $RATE_SECONDS s"
+  t0=$(cpu_ticks "$3")
+  out=$("$LOADGEN_BIN" --url "$2/v1/messages" --body "$BODY" --header 'anthropic-version: 2023-06-01' \
+    --rate "$RATE" --duration "$RATE_SECONDS" --connections 64) || log "loadgen $1 reported errors: $out"
+  t1=$(cpu_ticks "$3")
+  n=$(json_field "$out" 'd["ok"]')
+  FIXED_RPS[$1]=$(json_field "$out" 'round(d["achieved_rps"])')
+  FIXED_P99[$1]=$(json_field "$out" 'd["latency_us"]["p99"]')
+  FIXED_CPU[$1]=$(awk -v t=$((t1 - t0)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
+  SENT=$(json_field "$out" 'd["requests"]')
+}
+fixed_rate off "$OFF_URL" "$OFF_PID"
+fixed_rate on "$ON_URL" "$ON_PID"
 answered_total=$(metric spillway_responses_2xx_total)
 dropped=$(metric spillway_audit_records_dropped_total)
 stop "$ON_PID"
 rows=$(sqlite3 "$WORK/audit.db" 'SELECT count(*) FROM requests')
-achieved=$(python3 -c 'import json,sys; print(round(json.loads(sys.argv[1])["achieved_rps"]))' "$rate_out")
-sent=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["requests"])' "$rate_out")
-p99=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d.get("latency_us", {}).get("p99", "n/a"))' "$rate_out")
-# Every 2xx the gateway sent is a model request (the warm-up, wrk's and loadgen's), and each
-# must be a record.
+# Every 2xx the audited gateway sent was a model request (the warm-up, wrk's, loadgen's), and
+# each must be a record.
 lost=$((answered_total - rows))
 
 report() {
@@ -123,14 +138,23 @@ report() {
   echo "One mock provider, two gateways (threads: 1) differing only in \`audit:\`; wrk -t1 -c64, ${SECONDS_PER_RUN} s" \
        "per run, best of $REPEATS, interleaved; load average $LOAD_START at start, $(cut -d' ' -f1-3 /proc/loadavg) at end."
   echo
+  echo "At full load (wrk -t1 -c64: as many requests as the two cores allow):"
+  echo
   echo "| | audit off | audit on (SQLite) | ratio |"
   echo "|---|---:|---:|---:|"
   awk -v a="${RPS[off]}" -v b="${RPS[on]}" 'BEGIN {printf "| req/s | %.0f | %.0f | **%.3f** |\n", a, b, b / a}'
   awk -v a="${CPU[off]}" -v b="${CPU[on]}" 'BEGIN {printf "| gateway CPU µs/request | %s | %s | %.3f |\n", a, b, b / a}'
   echo
-  echo "Fixed rate: $RATE req/s asked for $RATE_SECONDS s (open loop, 64 connections), $achieved req/s achieved," \
-       "$sent requests sent, p99 latency $p99 µs. After SIGTERM: $rows records in the database for" \
-       "$answered_total requests answered; records lost: **$lost**; dropped counter: **$dropped**."
+  echo "At a fixed rate: $RATE req/s asked of each gateway for $RATE_SECONDS s (spillway-loadgen, open loop, 64 connections)."
+  echo
+  echo "| | audit off | audit on (SQLite) | ratio |"
+  echo "|---|---:|---:|---:|"
+  awk -v a="${FIXED_RPS[off]}" -v b="${FIXED_RPS[on]}" 'BEGIN {printf "| req/s achieved | %d | %d | **%.3f** |\n", a, b, b / a}'
+  awk -v a="${FIXED_CPU[off]}" -v b="${FIXED_CPU[on]}" 'BEGIN {printf "| gateway CPU µs/request | %s | %s | %.3f |\n", a, b, b / a}'
+  awk -v a="${FIXED_P99[off]}" -v b="${FIXED_P99[on]}" 'BEGIN {printf "| p99 latency µs | %s | %s | %.2f |\n", a, b, b / a}'
+  echo
+  echo "After SIGTERM the audited gateway's database held $rows records for the $answered_total requests it" \
+       "answered (the throughput runs included): records lost **$lost**, dropped counter **$dropped**."
 }
 report
 if [[ -n $OUT_FILE ]]; then

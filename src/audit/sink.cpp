@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "audit/record_codec.hpp"
 #include "common/log.hpp"
 
 namespace spillway::audit {
@@ -63,18 +64,18 @@ Sink::Sink(SinkOptions options)
 
 Sink::~Sink() { stop(); }
 
-void Sink::submit(Record&& record) {
+void Sink::submit(const Record& record) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ || queue_.size() >= options_.queue_limit) {
+    if (stopping_ || queue_records_ >= options_.queue_limit || queue_.size() >= options_.queue_bytes_limit) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    queue_.push_back(std::move(record));
+    append_record(queue_, record);
     // The writer wakes on its own every flush interval; a full batch wakes it sooner. No
     // notify per record: that would be a futex call on the request path.
-    wake = queue_.size() == options_.batch;
+    wake = ++queue_records_ == options_.batch;
   }
   if (wake) {
     wake_.notify_one();
@@ -101,7 +102,7 @@ void Sink::stop() {
 
 std::size_t Sink::queued() const {
   std::lock_guard lock(mutex_);
-  return queue_.size();
+  return queue_records_;
 }
 
 void Sink::run() {
@@ -109,21 +110,23 @@ void Sink::run() {
   // in their gaps (it needs a few percent of a core at tens of thousands of requests/s; the
   // queue absorbs the wait). Linux applies a nice value to the calling thread alone.
   setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
-  std::vector<Record> batch;
-  batch.reserve(options_.batch);
+  std::string batch;  // swapped with queue_: both keep their capacity
   for (;;) {
     bool last = false;
+    std::size_t records = 0;
     {
       std::unique_lock lock(mutex_);
       wake_.wait_for(lock, options_.flush_interval,
-                     [this] { return stopping_ || queue_.size() >= options_.batch; });
+                     [this] { return stopping_ || queue_records_ >= options_.batch; });
       batch.swap(queue_);
+      records = queue_records_;
+      queue_records_ = 0;
       last = stopping_;
     }
-    if (!batch.empty()) {
-      write(batch);
-      batch.clear();
+    if (records > 0) {
+      write(batch, records);
     }
+    batch.clear();
     if (last) {
       return;  // stopping_ is set under the lock before the swap: nothing can queue after it
     }
@@ -150,7 +153,7 @@ std::int64_t Sink::name_id(const std::string& text) {
   }
   sqlite3_reset(select);
   if (names_.size() >= max_cached_names) {
-    names_.clear();
+    names_.clear();  // last_names_ stay right: ids never change once committed
   }
   names_.emplace(text, id);
   return id;
@@ -158,11 +161,21 @@ std::int64_t Sink::name_id(const std::string& text) {
 
 void Sink::insert(const Record& r) {
   sqlite3* db = db_.get();
-  // Names first: their lookups use statements of their own, and may insert.
-  const std::int64_t names[] = {name_id(r.key_name), name_id(r.agent),    name_id(r.session),
-                                name_id(r.dialect),  name_id(r.endpoint), name_id(r.model),
-                                name_id(r.route),    name_id(r.upstream), name_id(r.upstream_model),
-                                name_id(r.refused_by)};
+  // Names first: their lookups use statements of their own, and may insert. Consecutive
+  // records mostly repeat a column's value (one agent's loop): compared with the last one
+  // before any hashing.
+  const std::string* texts[] = {&r.key_name, &r.agent, &r.session,  &r.dialect,        &r.endpoint,
+                                &r.model,    &r.route, &r.upstream, &r.upstream_model, &r.refused_by};
+  std::int64_t names[std::size(texts)];
+  for (std::size_t c = 0; c < std::size(texts); ++c) {
+    auto& last = last_names_[c];
+    if (!last.valid || last.text != *texts[c]) {
+      last.id = name_id(*texts[c]);
+      last.text = *texts[c];
+      last.valid = true;
+    }
+    names[c] = last.id;
+  }
   sqlite3_stmt* s = insert_request_.get();
   sqlite3_reset(s);
   int i = 0;
@@ -200,20 +213,28 @@ void Sink::insert(const Record& r) {
   }
 }
 
-void Sink::write(const std::vector<Record>& batch) {
+void Sink::write(std::string_view batch, std::size_t records) {
   sqlite3* db = db_.get();
   try {
     exec(db, "BEGIN");
-    for (const auto& r : batch) {
-      insert(r);
+    std::size_t count = 0;
+    while (!batch.empty() && read_record(batch, scratch_)) {
+      insert(scratch_);
+      ++count;
+    }
+    if (count != records) {  // a bug in the codec: say it rather than lose records quietly
+      throw DatabaseError(std::to_string(records) + " records queued but " + std::to_string(count) + " decoded");
     }
     exec(db, "COMMIT");
-    written_.fetch_add(batch.size(), std::memory_order_relaxed);
+    written_.fetch_add(records, std::memory_order_relaxed);
   } catch (const DatabaseError& e) {
     sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
     names_.clear();  // ids inserted by the rolled-back transaction are gone
-    dropped_.fetch_add(batch.size(), std::memory_order_relaxed);
-    log::error("audit: " + std::to_string(batch.size()) + " records dropped, writing " + options_.path +
+    for (auto& last : last_names_) {
+      last.valid = false;
+    }
+    dropped_.fetch_add(records, std::memory_order_relaxed);
+    log::error("audit: " + std::to_string(records) + " records dropped, writing " + options_.path +
                " failed: " + e.what());
   }
 }

@@ -11,9 +11,9 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
-#include <vector>
 
 #include "audit/record.hpp"
 #include "audit/schema.hpp"
@@ -23,6 +23,7 @@ namespace spillway::audit {
 struct SinkOptions {
   std::string path;                      // the SQLite file (created and migrated when needed)
   std::size_t queue_limit = 100'000;     // records waiting to be written; beyond it, dropped
+  std::size_t queue_bytes_limit = 256u << 20;  // and their bytes (bodies, with store_content)
   std::size_t batch = 2'000;             // a full batch wakes the writer before the interval
   std::chrono::milliseconds flush_interval{100};
 };
@@ -35,8 +36,8 @@ class Sink {
   Sink(const Sink&) = delete;
   Sink& operator=(const Sink&) = delete;
 
-  // Thread-safe, never blocks on I/O.
-  void submit(Record&& record);
+  // Thread-safe, never blocks on I/O: copies the record into the queue.
+  void submit(const Record& record);
   // Writes everything queued and ends the writer. Idempotent; submit() after it drops.
   void stop();
 
@@ -47,7 +48,7 @@ class Sink {
 
  private:
   void run();
-  void write(const std::vector<Record>& batch);
+  void write(std::string_view batch, std::size_t records);
   void insert(const Record& record);
   std::int64_t name_id(const std::string& text);  // writer thread only
 
@@ -58,13 +59,20 @@ class Sink {
   Statement select_name_;
   Statement insert_name_;
   std::unordered_map<std::string, std::int64_t> names_;  // writer thread only: text -> names.id
+  Record scratch_;                                        // writer thread only: the record decoded
+  struct LastName {
+    std::string text;
+    std::int64_t id = 0;
+    bool valid = false;
+  };
+  LastName last_names_[10];  // writer thread only: per string column, the last value and its id
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::vector<Record> queue_;
+  std::string queue_;            // records, encoded (record_codec.hpp)
+  std::size_t queue_records_ = 0;
   bool stopping_ = false;
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> dropped_{0};
-  std::uint64_t dropped_reported_ = 0;  // writer thread only
   std::thread writer_;
 };
 
