@@ -200,7 +200,8 @@ ApiError Router::no_route(std::string_view model) const {
   }
   std::vector<std::string> patterns;
   for (const auto& route : config_.routes) {
-    if (!is_literal(route.model_pattern)) {
+    if (!is_literal(route.model_pattern) &&
+        std::find(patterns.begin(), patterns.end(), route.model_pattern) == patterns.end()) {
       patterns.push_back(route.model_pattern);
     }
   }
