@@ -95,6 +95,27 @@ CREATE TABLE content (
   response_body TEXT
 );
 )sql",
+    // Version 2: virtual gateway keys (spillway keys; src/keys/). Only the key's SHA-256 is
+    // kept, and its first characters to tell keys apart in listings.
+    R"sql(
+CREATE TABLE keys (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  sha256 TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  revoked_ms INTEGER,
+  priority TEXT,
+  rpm INTEGER,
+  tpm INTEGER,
+  max_concurrency INTEGER,
+  tokens_per_day INTEGER,
+  tokens_per_month INTEGER,
+  usd_per_day REAL,
+  usd_per_month REAL,
+  routes TEXT NOT NULL DEFAULT ''
+);
+)sql",
 };
 static_assert(migrations.size() == schema_version);
 

@@ -15,7 +15,7 @@
 
 namespace spillway::audit {
 
-inline constexpr int schema_version = 1;
+inline constexpr int schema_version = 2;
 
 struct SqliteCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }

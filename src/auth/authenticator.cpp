@@ -95,6 +95,11 @@ std::optional<std::size_t> Authenticator::identify(std::string_view x_api_key, s
   return found;
 }
 
+std::string_view Authenticator::presented(std::string_view x_api_key, std::string_view authorization) {
+  const auto key = trim_ows(x_api_key);
+  return key.empty() ? bearer_token(authorization) : key;
+}
+
 bool Authenticator::accepts(std::string_view x_api_key, std::string_view authorization) const {
   return none_ || identify(x_api_key, authorization).has_value();
 }

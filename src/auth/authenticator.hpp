@@ -23,6 +23,10 @@ class Authenticator {
   // or nullopt when none matches. Ignores `auth: none`: an open gateway can still name a key.
   std::optional<std::size_t> identify(std::string_view x_api_key, std::string_view authorization) const;
 
+  // The key a request presents (x-api-key, else Authorization: Bearer), "" when none: for the
+  // lookup of virtual keys (src/keys), which are not in the config.
+  static std::string_view presented(std::string_view x_api_key, std::string_view authorization);
+
  private:
   bool none_;
   std::vector<std::string> digests_;  // raw 32-byte digests

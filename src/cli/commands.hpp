@@ -10,5 +10,6 @@ void add_mock_provider_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_audit_command(CLI::App& app);
 void add_route_command(CLI::App& app);
+void add_keys_command(CLI::App& app);
 
 }  // namespace spillway::cli

@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   spillway::cli::add_demo_command(app);
   spillway::cli::add_audit_command(app);
   spillway::cli::add_route_command(app);
+  spillway::cli::add_keys_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

@@ -65,6 +65,11 @@ RequestAccount::~RequestAccount() {
   } else {
     r.cost_usd = 0.0;
   }
+  if (client_.key_hold.key) {
+    keys::KeyGate::settle(client_.key_hold,
+                          r.input_tokens + r.output_tokens + r.cache_read_tokens + r.cache_write_tokens,
+                          r.cost_usd.value_or(0));
+  }
   metrics::observe(r, latency);
   if (worker_.shared.audit) {
     worker_.shared.audit->submit(std::move(r));

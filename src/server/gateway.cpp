@@ -70,6 +70,7 @@ Shared::Shared(config::Config c) : config(std::move(c)), router(config), authent
     options.queue_limit = config.audit.queue_limit;
     options.flush_interval = config.audit.flush_interval;
     audit = std::make_unique<audit::Sink>(std::move(options));
+    keys = std::make_unique<keys::KeyGate>(config.audit.sqlite);  // the schema exists now
   }
 }
 

@@ -310,6 +310,8 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
   std::string agent = header_value(req, "x-spillway-agent");
   if (agent.empty() && client.gateway_key) {
     agent = auth.key_names[*client.gateway_key];
+  } else if (agent.empty() && client.virtual_key) {
+    agent = client.virtual_key->name;
   }
   route::RequestFacts facts;
   facts.model = info.model;
@@ -318,7 +320,9 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     auto it = req.find(name);
     return it == req.end() ? std::nullopt : std::optional<std::string_view>(it->value());
   };
-  facts.key_name = client.gateway_key ? std::string_view(auth.key_names[*client.gateway_key]) : std::string_view{};
+  facts.key_name = client.gateway_key   ? std::string_view(auth.key_names[*client.gateway_key])
+                   : client.virtual_key ? std::string_view(client.virtual_key->name)
+                                        : std::string_view{};
   facts.agent = agent;
   facts.input_tokens = info.input_token_estimate;
   facts.tools = info.has_tools;
@@ -352,6 +356,21 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     max_tokens = route->max_tokens;
   }
 
+  // A virtual key's own limits, budgets and routes (docs/keys.md), before any capacity is held.
+  if (client.virtual_key && !count_tokens) {
+    const auto& chain = std::get<std::vector<route::Candidate>>(resolved);
+    const std::int64_t tokens = info.input_token_estimate + std::max<std::int64_t>(max_tokens, 0);
+    double usd = 0;
+    if (auto price = worker.shared.prices.find(chain.front().model)) {
+      usd = audit::cost_usd(*price, info.input_token_estimate, std::max<std::int64_t>(max_tokens, 0), 0, 0);
+    }
+    auto admitted = worker.shared.keys->admit(*client.virtual_key, route->label(), tokens, usd);
+    if (auto* e = std::get_if<ApiError>(&admitted)) {
+      co_return co_await respond_error(client, dialect, *e);
+    }
+    client.key_hold = std::move(std::get<keys::Hold>(admitted));
+  }
+
   // What the request asks of the capacity model (docs/rate-limits.md).
   CapacityRequest ask;
   ask.candidates = std::move(std::get<std::vector<route::Candidate>>(resolved));
@@ -367,6 +386,10 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
   auto max_wait = route->max_wait;
   ask.priority = route->priority;
   ask.agent = std::move(agent);
+  if (client.virtual_key && client.virtual_key->settings.priority) {
+    ask.priority = *client.virtual_key->settings.priority == "background" ? config::Priority::background
+                                                                          : config::Priority::interactive;
+  }
   if (const auto& key = client.gateway_key) {
     // A gateway key's own settings override the route's: an agent's key can be background.
     if (auth.key_priority[*key]) {

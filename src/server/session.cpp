@@ -108,10 +108,19 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
   // One digest per request: the key's index serves the auth check, the admin check and the
   // key's queueing settings.
   client.gateway_key = worker.shared.authenticator.identify(header("x-api-key"), header("authorization"));
+  if (!client.gateway_key && worker.shared.keys) {
+    // Not a key of the config: perhaps one made with `spillway keys create`.
+    const auto presented = auth::Authenticator::presented(header("x-api-key"), header("authorization"));
+    if (!presented.empty() && worker.shared.keys->size() > 0) {
+      client.virtual_key = worker.shared.keys->find(config::sha256_hex(presented));
+    }
+  }
   if (account && client.gateway_key) {
     account->record().key_name = worker.shared.config.auth.key_names[*client.gateway_key];
+  } else if (account && client.virtual_key) {
+    account->record().key_name = client.virtual_key->name;
   }
-  if (!worker.shared.authenticator.open() && !client.gateway_key) {
+  if (!worker.shared.authenticator.open() && !client.gateway_key && !client.virtual_key) {
     metrics::bump(metrics::counters().auth_rejected);
     co_return co_await respond_error(
         client, dialect,

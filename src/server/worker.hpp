@@ -14,6 +14,7 @@
 #include "audit/prices.hpp"
 #include "audit/record.hpp"
 #include "auth/authenticator.hpp"
+#include "keys/gate.hpp"
 #include "config/config.hpp"
 #include "route/router.hpp"
 #include "upstream/deadline.hpp"
@@ -43,6 +44,7 @@ struct Shared {
   std::unique_ptr<Capacity> capacity;  // rate-limit buckets and the wait queue (capacity.hpp)
   audit::PriceTable prices;            // the built-in table behind the config's own entries
   std::unique_ptr<audit::Sink> audit;  // null when auditing is off
+  std::unique_ptr<keys::KeyGate> keys;  // virtual keys (spillway keys); null when auditing is off
 };
 
 struct Worker {
@@ -79,6 +81,9 @@ struct Client {
   // Which configured gateway key the request presented (index into config::Auth), identified
   // once per request by dispatch().
   std::optional<std::size_t> gateway_key;
+  // Or the virtual key it presented (spillway keys), and what that key holds for it.
+  std::optional<keys::KeyView> virtual_key;
+  keys::Hold key_hold;
   // Headers every response to this request carries (x-spillway-dropped, ...), set by handlers.
   // Names are string literals.
   boost::container::small_vector<std::pair<std::string_view, std::string>, 4> response_headers;
