@@ -82,6 +82,7 @@ gateway_config() {  # WAY PREMIUM_URL LOCAL_URL
 listen: 127.0.0.1:0
 threads: 1
 auth: none
+audit: {sqlite: $WORK/audit.db}
 upstreams:
   - name: premium
     kind: anthropic

@@ -6,6 +6,7 @@
 #   bench/translated.sh [--quick] [--threads N] [--words N] [--out FILE]
 #
 #   --quick      1 run of 2 s per case instead of the best of 2 runs of 5 s
+#   --repeats N  the best of N runs of each case (default 2)
 #   --threads N  gateway worker threads (default 1; the mocks and wrk take one thread each)
 #   --words N    words in each reply (default 20; a streamed reply has one event per word)
 #   --out FILE   also write the Markdown table there
@@ -27,6 +28,7 @@ OUT_FILE=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) SECONDS_PER_RUN=2; REPEATS=1; shift ;;
+    --repeats) REPEATS="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --words) WORDS="$2"; shift 2 ;;
     --out) OUT_FILE="$2"; shift 2 ;;
@@ -52,6 +54,8 @@ cat >"$WORK/gateway.yaml" <<EOF
 listen: 127.0.0.1:0
 threads: $THREADS
 auth: none
+# Translation against pass-through alone; bench/audit.sh measures what the audit adds to both.
+audit: off
 upstreams:
   - name: openai-mock
     kind: openai

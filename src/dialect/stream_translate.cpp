@@ -36,13 +36,12 @@ std::string random_hex(std::size_t n) {
 // Both translators take upstream bytes the same way: parse them into SSE events, hand each on
 // until the stream is done, and end with an error when an event overflowed the parser.
 template <class OnEvent, class OnError>
-std::string translate_events(SseParser& parser, const bool& done, std::string_view bytes, OnEvent on_event,
-                             OnError on_error) {
-  std::string out;
+void translate_events(SseParser& parser, const bool& done, std::string_view bytes, std::string& out, OnEvent on_event,
+                      OnError on_error) {
   if (done) {
-    return out;
+    return;
   }
-  out.reserve(bytes.size() + bytes.size() / 2 + 256);  // room for what the events become
+  out.reserve(out.size() + bytes.size() + bytes.size() / 2 + 256);  // room for what the events become
   SseEventView event;
   while (!done && parser.next(bytes, event)) {
     on_event(event, out);
@@ -51,7 +50,6 @@ std::string translate_events(SseParser& parser, const bool& done, std::string_vi
     on_error(make_error(ErrorKind::bad_gateway, "upstream sent an oversized stream event", ErrorSource::upstream),
              out);
   }
-  return out;
 }
 
 // Parses one event's JSON into memory reused from event to event: a fresh DOM per event,
@@ -169,10 +167,16 @@ std::int64_t OpenAiToAnthropicStream::output_tokens() const {
   return usage_seen_ ? completion_tokens_ : (emitted_bytes_ + 3) / 4;
 }
 
+void OpenAiToAnthropicStream::feed(std::string_view upstream_bytes, std::string& out) {
+  translate_events(
+      parser_, done_, upstream_bytes, out, [this](const SseEventView& e, std::string& o) { handle_event(e, o); },
+      [this](const ApiError& e, std::string& o) { emit_error(e, o); });
+}
+
 std::string OpenAiToAnthropicStream::feed(std::string_view upstream_bytes) {
-  return translate_events(
-      parser_, done_, upstream_bytes, [this](const SseEventView& e, std::string& out) { handle_event(e, out); },
-      [this](const ApiError& e, std::string& out) { emit_error(e, out); });
+  std::string out;
+  feed(upstream_bytes, out);
+  return out;
 }
 
 std::string OpenAiToAnthropicStream::finish() {
@@ -599,10 +603,16 @@ ErrorKind kind_from_anthropic(std::string_view type) {
 
 }  // namespace
 
+void AnthropicToOpenAiStream::feed(std::string_view upstream_bytes, std::string& out) {
+  translate_events(
+      parser_, done_, upstream_bytes, out, [this](const SseEventView& e, std::string& o) { handle_event(e, o); },
+      [this](const ApiError& e, std::string& o) { emit_error(e, o); });
+}
+
 std::string AnthropicToOpenAiStream::feed(std::string_view upstream_bytes) {
-  return translate_events(
-      parser_, done_, upstream_bytes, [this](const SseEventView& e, std::string& out) { handle_event(e, out); },
-      [this](const ApiError& e, std::string& out) { emit_error(e, out); });
+  std::string out;
+  feed(upstream_bytes, out);
+  return out;
 }
 
 std::string AnthropicToOpenAiStream::finish() {

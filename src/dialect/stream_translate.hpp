@@ -30,6 +30,8 @@ class OpenAiToAnthropicStream {
   explicit OpenAiToAnthropicStream(Options options);
 
   std::string feed(std::string_view upstream_bytes);
+  // The same, appending to `out` (whose memory a relay reuses from piece to piece).
+  void feed(std::string_view upstream_bytes, std::string& out);
   // Upstream body ended: completes the message, or sends an error event when a tool call was
   // cut half-way (rule 8).
   std::string finish();
@@ -117,6 +119,8 @@ class AnthropicToOpenAiStream {
   explicit AnthropicToOpenAiStream(Options options);
 
   std::string feed(std::string_view upstream_bytes);
+  // The same, appending to `out` (whose memory a relay reuses from piece to piece).
+  void feed(std::string_view upstream_bytes, std::string& out);
   // Upstream body ended: [DONE] if the message completed (or at least its message_delta came),
   // else an error frame.
   std::string finish();

@@ -60,7 +60,9 @@ class StreamTranslator {
       to_openai_.emplace(dialect::AnthropicToOpenAiStream::Options{info.model, t.include_usage, true, {}, 0});
     }
   }
-  std::string feed(std::string_view bytes) { return to_anthropic_ ? to_anthropic_->feed(bytes) : to_openai_->feed(bytes); }
+  void feed(std::string_view bytes, std::string& out) {
+    to_anthropic_ ? to_anthropic_->feed(bytes, out) : to_openai_->feed(bytes, out);
+  }
   std::string finish() { return to_anthropic_ ? to_anthropic_->finish() : to_openai_->finish(); }
   std::string fail(const ApiError& e) { return to_anthropic_ ? to_anthropic_->fail(e) : to_openai_->fail(e); }
   // Anthropic semantics, as the upstream reported them (or estimated, when it reported none).
@@ -222,12 +224,14 @@ asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Di
 
   StreamTranslator translator(client_dialect, info, translated);
   std::string piece;
+  std::string out;  // reused: no allocation per piece
   while (co_await x.read_some(piece)) {
     metrics::bump(metrics::counters().stream_events_relayed);
     if (x.body_done()) {
       break;  // the last piece goes out below, with the translator's tail
     }
-    const auto out = translator.feed(piece);
+    out.clear();
+    translator.feed(piece, out);
     if (!co_await write(out, false)) {
       co_return false;
     }
@@ -235,13 +239,13 @@ asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Di
   if (x.error()) {
     metrics::bump(metrics::counters().streams_broken);
     log::warn("stream cut after its first byte: " + x.error()->message);
-    const auto out = translator.fail(*x.error());
-    co_await write(out, false);
+    co_await write(translator.fail(*x.error()), false);
     x.finish();
     co_return false;
   }
   x.finish();
-  auto tail = translator.feed(piece);
+  std::string tail;
+  translator.feed(piece, tail);
   tail += translator.finish();
   usage = translator.usage();
   co_return co_await write(tail, true) && client.keep_alive;
