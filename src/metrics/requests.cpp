@@ -2,6 +2,7 @@
 
 #include <array>
 #include <map>
+#include <string_view>
 #include <mutex>
 #include <tuple>
 
@@ -47,10 +48,12 @@ struct Timing {
 
 using Labels = std::tuple<std::string, std::string, std::string>;  // upstream, route, status
 
+using LabelViews = std::tuple<std::string_view, std::string_view, std::string_view>;
+
 struct Registry {
   std::mutex mutex;
-  std::map<Labels, Series> series;
-  std::map<std::string, Timing> timing;  // by upstream
+  std::map<Labels, Series, std::less<>> series;  // looked up by LabelViews: no string built per request
+  std::map<std::string, Timing, std::less<>> timing;  // by upstream
 };
 
 Registry& registry() {
@@ -96,15 +99,17 @@ std::string number(double v) { return fmt::format("{}", v); }
 
 void observe(const audit::Record& r, double latency_s) {
   auto& reg = registry();
-  const std::string upstream = r.upstream.empty() ? "none" : r.upstream;
-  Labels labels{upstream, r.route.empty() ? "none" : r.route, status_class(r.status)};
+  const std::string_view upstream = r.upstream.empty() ? std::string_view("none") : std::string_view(r.upstream);
+  const LabelViews labels{upstream, r.route.empty() ? std::string_view("none") : std::string_view(r.route),
+                          status_class(r.status)};
   std::lock_guard lock(reg.mutex);
   auto it = reg.series.find(labels);
   if (it == reg.series.end()) {
+    Labels owned{std::string(std::get<0>(labels)), std::string(std::get<1>(labels)), std::string(std::get<2>(labels))};
     if (reg.series.size() >= max_series) {
-      labels = {"other", "other", std::get<2>(labels)};
+      owned = {"other", "other", std::get<2>(owned)};
     }
-    it = reg.series.try_emplace(labels).first;
+    it = reg.series.try_emplace(std::move(owned)).first;
   }
   auto& s = it->second;
   ++s.requests;
@@ -116,7 +121,7 @@ void observe(const audit::Record& r, double latency_s) {
   s.cost += r.cost_usd.value_or(0);
   auto t = reg.timing.find(upstream);
   if (t == reg.timing.end()) {
-    t = reg.timing.try_emplace(reg.timing.size() >= max_series ? std::string("other") : upstream).first;
+    t = reg.timing.try_emplace(reg.timing.size() >= max_series ? std::string("other") : std::string(upstream)).first;
   }
   t->second.latency.add(latency_s);
   if (r.ttft_ms >= 0) {

@@ -307,7 +307,8 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
 
   // Stage "route": the first rule whose conditions the request meets (docs/routing.md).
   const auto& auth = worker.shared.config.auth;
-  std::string agent = header_value(req, "x-spillway-agent");
+  // The account stage read the agent and session headers already.
+  std::string agent = record != nullptr ? record->agent : header_value(req, "x-spillway-agent");
   if (agent.empty() && client.gateway_key) {
     agent = auth.key_names[*client.gateway_key];
   } else if (agent.empty() && client.virtual_key) {
@@ -400,9 +401,13 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     }
   }
   ask.deadline = Clock::now() + max_wait;
-  ask.session = header_value(req, "x-claude-code-session-id");
-  if (ask.session.empty()) {
-    ask.session = header_value(req, "x-spillway-session");
+  if (record != nullptr) {
+    ask.session = record->session;
+  } else {
+    ask.session = header_value(req, "x-claude-code-session-id");
+    if (ask.session.empty()) {
+      ask.session = header_value(req, "x-spillway-session");
+    }
   }
   Capacity& capacity = *worker.shared.capacity;
   if (record != nullptr) {
