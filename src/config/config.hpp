@@ -143,6 +143,13 @@ struct Auth {
   std::vector<bool> key_admin;
 };
 
+// The admin API (/admin/...): always behind an admin gateway key (or `auth: none` on loopback).
+struct Admin {
+  // Whether it answers on a listener other than loopback. Off unless said: an admin key that
+  // leaks should not open the gateway's internals to the network.
+  bool allow_remote = false;
+};
+
 struct Limits {
   std::size_t max_body_bytes = 32u * 1024 * 1024;
   std::size_t max_header_bytes = 64u * 1024;
@@ -182,6 +189,7 @@ struct Config {
   int threads = 0;  // worker threads; 0 = one per core
   Auth auth;
   Limits limits;
+  Admin admin;
   Audit audit;
   std::vector<Upstream> upstreams;
   std::vector<ModelAlias> aliases;

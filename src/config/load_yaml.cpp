@@ -16,7 +16,7 @@ Config read_config(const YamlFile& file, const YAML::Node& root, const EnvLookup
     file.fail(0, "the config is empty; expected at least an `upstreams:` list");
   }
   MapFields top(file, Field{root, "", detail::line_of(root, 1)},
-                {"listen", "threads", "auth", "limits", "audit", "upstreams", "aliases", "routes"});
+                {"listen", "threads", "auth", "admin", "limits", "audit", "upstreams", "aliases", "routes"});
   Config config;
   config.source = file.name();
 
@@ -45,6 +45,16 @@ Config read_config(const YamlFile& file, const YAML::Node& root, const EnvLookup
     config.limits = detail::read_limits(file, *f);
   }
 
+  if (auto f = top.get("admin")) {
+    detail::MapFields admin(file, *f, {"allow_remote"});
+    if (auto r = admin.get("allow_remote")) {
+      const std::string v = detail::as_string(file, *r, "expected true or false");
+      if (v != "true" && v != "false") {
+        file.fail(r->line, r->where + ": expected true or false, not '" + v + "'");
+      }
+      config.admin.allow_remote = v == "true";
+    }
+  }
   if (auto f = top.get("audit")) {
     config.audit = detail::read_audit(file, *f);
   }

@@ -10,6 +10,7 @@
 #include "metrics/counters.hpp"
 #include "metrics/requests.hpp"
 #include "server/account.hpp"
+#include "server/admin_policy.hpp"
 #include "server/capacity.hpp"
 #include "server/respond.hpp"
 
@@ -130,19 +131,9 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
   }
 
   if (path == "/admin/limits" && method == http::verb::get) {
-    // An admin key (`admin: true` in auth) opens it anywhere; with `auth: none` it answers only
-    // on a loopback listener. It never shows a provider key.
-    const auto& host = worker.shared.config.listen_host;
-    const bool loopback = host == "localhost" || host == "::1" || host.starts_with("127.");
     const auto& key = client.gateway_key;
-    const bool admin = key && worker.shared.config.auth.key_admin[*key];
-    if (!admin && !(worker.shared.config.auth.none && loopback)) {
-      co_return co_await respond_error(
-          client, dialect,
-          make_error(ErrorKind::permission,
-                     "the admin API needs an admin gateway key (admin: true under auth), or auth: none on a loopback "
-                     "listener",
-                     ErrorSource::client));
+    if (auto why = admin_refusal(worker.shared.config, key && worker.shared.config.auth.key_admin[*key])) {
+      co_return co_await respond_error(client, dialect, make_error(ErrorKind::permission, *why, ErrorSource::client));
     }
     co_return co_await respond(client, http::status::ok, "application/json", worker.shared.capacity->admin_json());
   }

@@ -38,7 +38,7 @@ TEST(LoadErrors, TopLevelMustBeAMapping) {
 
 TEST(LoadErrors, UnknownTopLevelKeySuggestsTheNearestOne) {
   expect_error(kUpstream + "rutes: []\n", 3,
-               "unknown key 'rutes' in the top level; expected one of: listen, threads, auth, limits, audit, upstreams, aliases, "
+               "unknown key 'rutes' in the top level; expected one of: listen, threads, auth, admin, limits, audit, upstreams, aliases, "
                "routes (did you mean 'routes'?)");
 }
 
