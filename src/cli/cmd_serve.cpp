@@ -21,6 +21,7 @@ void add_serve_command(CLI::App& app) {
       cfg = config_file->empty() ? config::from_env() : config::load_file(*config_file);
       if (!listen->empty()) {
         std::tie(cfg.listen_host, cfg.listen_port) = config::parse_listen(*listen);
+        cfg.listen_from_command_line = true;
       }
     } catch (const std::exception& e) {
       std::cerr << "spillway: " << e.what() << '\n';

@@ -195,6 +195,7 @@ struct Config {
   std::vector<ModelAlias> aliases;
   std::vector<Route> routes;
   std::string source;  // the file it came from, or "environment"
+  bool listen_from_command_line = false;  // `serve --listen`: a reload keeps that address
 
   const Upstream* find_upstream(std::string_view name) const;
 };
@@ -235,6 +236,11 @@ Config from_env(const EnvLookup& env = process_env());
 // The host comes back without brackets ("::1"), ready for address parsing; port 0 is allowed
 // (the OS picks one, for tests).
 std::pair<std::string, std::uint16_t> parse_listen(const std::string& text);
+
+// What a reload cannot change while serving: the first section of `fresh` that differs from the
+// running config among listen, threads, limits, audit and upstreams (keys included), or
+// nullopt. auth, admin, aliases and routes may change (docs/configuration.md, "Reload").
+std::optional<std::string> unreloadable_change(const Config& running, const Config& fresh);
 
 // Lowercase hex SHA-256 of a gateway key, as written in `auth:`.
 std::string sha256_hex(std::string_view data);

@@ -49,6 +49,8 @@ std::string render_prometheus(const GatewayCounters& c) {
   line("streams_relayed_total", "Streaming responses relayed.", c.streams_relayed);
   line("streams_broken_total", "Streams cut by an upstream failure after the first byte.", c.streams_broken);
   line("stream_events_relayed_total", "Body pieces relayed while streaming.", c.stream_events_relayed);
+  line("config_reloads_total", "Config reloads put in force.", c.reloads);
+  line("config_reload_failures_total", "Config reloads refused; the running config stayed.", c.reload_failures);
   line("stream_pings_sent_total", "Keep-alive pings sent on streams while the upstream was silent.",
        c.stream_pings_sent);
   return out;

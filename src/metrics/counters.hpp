@@ -27,6 +27,8 @@ struct GatewayCounters {
   Counter streams_broken{0};            // upstream failed after the first byte
   Counter stream_events_relayed{0};     // body pieces written to clients while streaming
   Counter stream_pings_sent{0};         // keep-alive pings written while an upstream was silent
+  Counter reloads{0};                   // config reloads put in force (SIGHUP, POST /admin/reload)
+  Counter reload_failures{0};           // reloads refused (the running config stayed)
 };
 
 GatewayCounters& counters();

@@ -29,7 +29,19 @@ bool model_matches(const config::Route& route, std::string_view model);
 
 }  // namespace
 
-Router::Router(const config::Config& config) : config_(config) {
+Router::Router(const config::Config& config) : Router(config, config.upstreams) {}
+
+const config::Upstream* Router::find_upstream(std::string_view name) const {
+  for (const auto& u : upstreams_) {
+    if (u.name == name) {
+      return &u;
+    }
+  }
+  return nullptr;
+}
+
+Router::Router(const config::Config& config, const std::vector<config::Upstream>& upstreams)
+    : config_(config), upstreams_(upstreams) {
   std::set<std::string> ids;
   for (const auto& route : config_.routes) {
     if (route.models.empty() && is_literal(route.model_pattern)) {
@@ -158,7 +170,7 @@ std::variant<std::vector<Candidate>, ApiError> Router::chain(const config::Route
   chain.reserve(route.to.size());
   for (const auto& target : route.to) {
     // A validated Config names only known upstreams; a hand-built one may not.
-    if (const auto* upstream = config_.find_upstream(target.upstream)) {
+    if (const auto* upstream = find_upstream(target.upstream)) {
       chain.push_back(Candidate{upstream, target.model.empty() ? std::string(model) : target.model});
     }
   }
@@ -178,7 +190,7 @@ const config::Route* Router::match(std::string_view model) const {
 std::vector<Candidate> Router::overflow(const config::Route& route, std::string_view model) const {
   std::vector<Candidate> out;
   for (const auto& target : route.overflow) {
-    if (const auto* upstream = config_.find_upstream(target.upstream)) {
+    if (const auto* upstream = find_upstream(target.upstream)) {
       out.push_back(Candidate{upstream, target.model.empty() ? std::string(model) : target.model});
     }
   }

@@ -42,6 +42,9 @@ struct RuleVerdict {
 class Router {
  public:
   explicit Router(const config::Config& config);
+  // Candidates point into `upstreams` instead of config.upstreams: a reloaded config's rules
+  // keep using the upstreams (pools, rate state) the gateway started with. Same names required.
+  Router(const config::Config& config, const std::vector<config::Upstream>& upstreams);
 
   // The route these facts match (first match wins), or null.
   const config::Route* match(const RequestFacts& facts) const;
@@ -70,7 +73,10 @@ class Router {
   const std::vector<Exposed>& exposed_models() const { return exposed_; }
 
  private:
+  const config::Upstream* find_upstream(std::string_view name) const;
+
   const config::Config& config_;
+  const std::vector<config::Upstream>& upstreams_;
   std::vector<Exposed> exposed_;
 };
 

@@ -7,10 +7,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
+#include <functional>
 #include <thread>
 
 #include "audit/sink.hpp"
 #include "common/log.hpp"
+#include "metrics/counters.hpp"
 #include "server/capacity.hpp"
 #include "server/worker.hpp"
 #include "upstream/connection.hpp"
@@ -55,7 +57,11 @@ asio::awaitable<void> accept_loop(Worker& worker) {
 
 }  // namespace
 
-Shared::Shared(config::Config c) : config(std::move(c)), router(config), authenticator(config.auth) {
+Rules::Rules(config::Config c, const std::vector<config::Upstream>& upstreams)
+    : config(std::move(c)), router(config, upstreams), authenticator(config.auth) {}
+
+Shared::Shared(config::Config c)
+    : config(std::move(c)), rules(std::make_shared<const Rules>(config, config.upstreams)) {
   for (const auto& u : config.upstreams) {
     tls.push_back(upstream::make_tls_context(u));
   }
@@ -75,6 +81,32 @@ Shared::Shared(config::Config c) : config(std::move(c)), router(config), authent
 }
 
 Shared::~Shared() = default;
+
+std::string Shared::reload() {
+  std::lock_guard lock(reload_mutex);
+  config::Config fresh;
+  try {
+    fresh = config.source == "environment" ? config::from_env() : config::load_file(config.source);
+  } catch (const std::exception& e) {
+    metrics::bump(metrics::counters().reload_failures);
+    return std::string("the new config was refused, the running one stays: ") + e.what();
+  }
+  if (config.listen_from_command_line) {
+    fresh.listen_host = config.listen_host;
+    fresh.listen_port = config.listen_port;
+    fresh.listen_from_command_line = true;
+  }
+  if (auto what = config::unreloadable_change(config, fresh)) {
+    metrics::bump(metrics::counters().reload_failures);
+    return "the new config was refused, the running one stays: " + *what +
+           " changed, which takes a restart (a reload applies auth, admin, aliases and routes)";
+  }
+  const auto routes = fresh.routes.size();
+  rules.store(std::make_shared<const Rules>(std::move(fresh), config.upstreams), std::memory_order_release);
+  metrics::bump(metrics::counters().reloads);
+  log::info("reloaded " + config.source + ": " + std::to_string(routes) + " routes in force for new requests");
+  return {};
+}
 
 Worker::Worker(Shared& s) : shared(s) {
   pools.reserve(s.config.upstreams.size());
@@ -175,6 +207,18 @@ void Gateway::serve() {
       w->ioc.stop();
     }
   };
+  // SIGHUP: re-read the config (Shared::reload); the requests in flight keep their rules.
+  asio::signal_set hangup(workers[0]->ioc, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup = [&](const boost::system::error_code& ec, int) {
+    if (ec) {
+      return;
+    }
+    if (auto why = impl_->shared.reload(); !why.empty()) {
+      log::warn(why);
+    }
+    hangup.async_wait(on_hangup);
+  };
+  hangup.async_wait(on_hangup);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) {
       return;

@@ -306,7 +306,8 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
   }
 
   // Stage "route": the first rule whose conditions the request meets (docs/routing.md).
-  const auto& auth = worker.shared.config.auth;
+  const Rules& rules = *client.rules;  // as they were when the request started
+  const auto& auth = rules.config.auth;
   // The account stage read the agent and session headers already.
   std::string agent = record != nullptr ? record->agent : header_value(req, "x-spillway-agent");
   if (agent.empty() && client.gateway_key) {
@@ -330,15 +331,15 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
   facts.thinking = info.wants_thinking;
   facts.claude_code = req.find("x-claude-code-session-id") != req.end() ||
                       req[http::field::user_agent].starts_with("claude-cli/");
-  const config::Route* route = worker.shared.router.match(facts);
+  const config::Route* route = rules.router.match(facts);
   if (route == nullptr) {
     bump(c.unknown_model);
-    co_return co_await respond_error(client, dialect, worker.shared.router.no_route(info.model));
+    co_return co_await respond_error(client, dialect, rules.router.no_route(info.model));
   }
   if (record != nullptr) {
     record->route = route->label();
   }
-  auto resolved = worker.shared.router.chain(*route, info.model);
+  auto resolved = rules.router.chain(*route, info.model);
   if (auto* e = std::get_if<ApiError>(&resolved)) {
     co_return co_await respond_error(client, dialect, *e);
   }
@@ -377,7 +378,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
   ask.candidates = std::move(std::get<std::vector<route::Candidate>>(resolved));
   ask.overflow_from = ask.candidates.size();
   if (!count_tokens) {
-    for (auto& cand : worker.shared.router.overflow(*route, info.model)) {
+    for (auto& cand : rules.router.overflow(*route, info.model)) {
       ask.candidates.push_back(std::move(cand));
     }
   }

@@ -5,6 +5,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 
+#include "common/log.hpp"
 #include "dialect/models.hpp"
 #include "audit/sink.hpp"
 #include "metrics/counters.hpp"
@@ -38,7 +39,7 @@ Dialect dialect_of(std::string_view path, const ClientRequest& req) {
 
 asio::awaitable<bool> handle_models(Client& client, Worker& worker, Dialect dialect) {
   std::vector<dialect::ModelEntry> entries;
-  for (const auto& m : worker.shared.router.exposed_models()) {
+  for (const auto& m : client.rules->router.exposed_models()) {
     entries.push_back({m.id, m.upstream});
   }
   co_return co_await respond(client, http::status::ok, "application/json", dialect::models_body(dialect, entries));
@@ -46,7 +47,7 @@ asio::awaitable<bool> handle_models(Client& client, Worker& worker, Dialect dial
 
 // GET /v1/models/{id}: one model the gateway exposes, or 404 in the caller's dialect.
 asio::awaitable<bool> handle_model(Client& client, Worker& worker, Dialect dialect, std::string_view id) {
-  for (const auto& m : worker.shared.router.exposed_models()) {
+  for (const auto& m : client.rules->router.exposed_models()) {
     if (m.id == id) {
       // Built before the co_await: g++ 12 double-destroys aggregate temporaries that live
       // across a suspension point.
@@ -71,6 +72,7 @@ asio::awaitable<bool> handle_ready(Client& client, Worker& worker) {
 
 asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& req) {
   metrics::bump(metrics::counters().requests_total);
+  client.rules = worker.shared.current_rules();
   const auto path = path_of(req.target());
   // HEAD is GET without the body (respond() leaves it out).
   const auto method = req.method() == http::verb::head ? http::verb::get : req.method();
@@ -108,7 +110,7 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
   };
   // One digest per request: the key's index serves the auth check, the admin check and the
   // key's queueing settings.
-  client.gateway_key = worker.shared.authenticator.identify(header("x-api-key"), header("authorization"));
+  client.gateway_key = client.rules->authenticator.identify(header("x-api-key"), header("authorization"));
   if (!client.gateway_key && worker.shared.keys) {
     // Not a key of the config: perhaps one made with `spillway keys create`.
     const auto presented = auth::Authenticator::presented(header("x-api-key"), header("authorization"));
@@ -117,11 +119,11 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
     }
   }
   if (account && client.gateway_key) {
-    account->record().key_name = worker.shared.config.auth.key_names[*client.gateway_key];
+    account->record().key_name = client.rules->config.auth.key_names[*client.gateway_key];
   } else if (account && client.virtual_key) {
     account->record().key_name = client.virtual_key->name;
   }
-  if (!worker.shared.authenticator.open() && !client.gateway_key && !client.virtual_key) {
+  if (!client.rules->authenticator.open() && !client.gateway_key && !client.virtual_key) {
     metrics::bump(metrics::counters().auth_rejected);
     co_return co_await respond_error(
         client, dialect,
@@ -130,12 +132,24 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
                    ErrorSource::client));
   }
 
-  if (path == "/admin/limits" && method == http::verb::get) {
+  const bool admin_limits = path == "/admin/limits" && method == http::verb::get;
+  const bool admin_reload = path == "/admin/reload" && method == http::verb::post;
+  if (admin_limits || admin_reload) {
     const auto& key = client.gateway_key;
-    if (auto why = admin_refusal(worker.shared.config, key && worker.shared.config.auth.key_admin[*key])) {
+    if (auto why = admin_refusal(client.rules->config, key && client.rules->config.auth.key_admin[*key])) {
       co_return co_await respond_error(client, dialect, make_error(ErrorKind::permission, *why, ErrorSource::client));
     }
-    co_return co_await respond(client, http::status::ok, "application/json", worker.shared.capacity->admin_json());
+    if (admin_limits) {
+      co_return co_await respond(client, http::status::ok, "application/json", worker.shared.capacity->admin_json());
+    }
+    // The same as SIGHUP, with the answer: 200 when the new rules are in force, else 400 saying
+    // why the running ones stay.
+    if (auto why = worker.shared.reload(); !why.empty()) {
+      log::warn(why);
+      co_return co_await respond_error(client, dialect, make_error(ErrorKind::invalid_request, why, ErrorSource::client));
+    }
+    boost::json::object body{{"reloaded", true}, {"routes", worker.shared.current_rules()->config.routes.size()}};
+    co_return co_await respond(client, http::status::ok, "application/json", boost::json::serialize(body));
   }
 
   if ((is_messages || is_count || is_chat) && method == http::verb::post) {

@@ -8,6 +8,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/container/small_vector.hpp>
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -34,12 +37,26 @@ class Sink;
 }
 namespace spillway::server {
 
+// The part of the config a reload may replace (auth, admin, aliases, routes), with what is
+// built from it. A request takes the current one when it starts and keeps it to its end, so a
+// reload never changes the rules under a request in flight.
+struct Rules {
+  Rules(config::Config c, const std::vector<config::Upstream>& upstreams);
+  config::Config config;
+  route::Router router;  // candidates point into Shared::config.upstreams
+  auth::Authenticator authenticator;
+};
+
 struct Shared {
   explicit Shared(config::Config c);
   ~Shared();
-  config::Config config;
-  route::Router router;
-  auth::Authenticator authenticator;
+  config::Config config;  // as started: listen, threads, limits, audit and upstreams stay
+  std::atomic<std::shared_ptr<const Rules>> rules;
+  std::shared_ptr<const Rules> current_rules() const { return rules.load(std::memory_order_acquire); }
+  // Re-reads the config (the file it came from, or the environment). Returns "" when the new
+  // rules are in force, else why the running ones stay. Thread-safe.
+  std::string reload();
+  std::mutex reload_mutex;
   std::vector<std::unique_ptr<asio::ssl::context>> tls;  // by upstream index; null for http
   std::unique_ptr<Capacity> capacity;  // rate-limit buckets and the wait queue (capacity.hpp)
   audit::PriceTable prices;            // the built-in table behind the config's own entries
@@ -81,6 +98,8 @@ struct Client {
   // Which configured gateway key the request presented (index into config::Auth), identified
   // once per request by dispatch().
   std::optional<std::size_t> gateway_key;
+  // The rules in force when the request started (Shared::rules).
+  std::shared_ptr<const Rules> rules;
   // Or the virtual key it presented (spillway keys), and what that key holds for it.
   std::optional<keys::KeyView> virtual_key;
   keys::Hold key_hold;

@@ -1,0 +1,90 @@
+// Config reload (SIGHUP and POST /admin/reload): under load, new rules take effect for new
+// requests and no request fails, a request in flight finishes on the rules it started with, and
+// a config that is invalid or changes what needs a restart is refused while the old one stays.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+
+import { ANTHROPIC_VERSION, metrics, startGateway, startMock, upstreamFor } from './lib/gateway.mjs';
+import { waitFor } from './lib/limits.mjs';
+
+function config(a, b, to, extra = {}) {
+  return {
+    threads: 2,
+    auth: 'none',
+    upstreams: [upstreamFor('a', a, 'anthropic'), upstreamFor('b', b, 'anthropic')],
+    routes: [{ name: 'main', match: { model: '*' }, to: [to] }],
+    ...extra,
+  };
+}
+
+async function ask(gw, stream = false) {
+  const res = await fetch(`${gw.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION },
+    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  const text = await res.text();
+  const complete = stream ? text.includes('message_stop') : res.status === 200 && JSON.parse(text).type === 'message';
+  return { status: res.status, upstream: res.headers.get('x-spillway-upstream'), text, complete };
+}
+
+test('reloads under load: new rules for new requests, none failed, bad configs refused', async (t) => {
+  const a = await startMock(t, 'anthropic', ['--reply', 'from upstream a, slowly told', '--tokens-per-s', '20']);
+  const b = await startMock(t, 'anthropic', ['--reply', 'from b']);
+  const gw = await startGateway(t, config(a, b, 'a'));
+  const rewrite = (cfg) => writeFileSync(gw.configPath, typeof cfg === 'string' ? cfg : JSON.stringify(cfg, null, 2));
+
+  // A slow stream (about 0.3 s) starts on the old rules: it is at upstream a before the reload.
+  const inFlight = ask(gw, true);
+  await waitFor(async () => (await (await fetch(`${a.url}/mock/stats`)).json()).in_flight >= 1, 'the slow stream to reach a');
+  // Load: six agents asking in a loop (bounded), counting anything that is not a whole 200.
+  let running = true;
+  const failures = [];
+  let served = 0;
+  const deadline = performance.now() + 20_000;
+  const agents = Array.from({ length: 6 }, async (_, i) => {
+    while (running && performance.now() < deadline) {
+      const r = await ask(gw, i % 2 === 0).catch((e) => ({ status: 0, text: String(e), complete: false }));
+      if (r.status !== 200 || !r.complete) failures.push(r);
+      served += 1;
+    }
+  });
+
+  rewrite(config(a, b, 'b'));
+  process.kill(gw.pid, 'SIGHUP');
+  await waitFor(async () => (await ask(gw)).upstream === 'b', 'new requests to follow the reloaded route');
+  const slow = await inFlight;
+  assert.equal(slow.upstream, 'a', 'the request in flight kept the rules it started with');
+  assert.ok(slow.complete, slow.text);
+
+  // Invalid: a route to an upstream that does not exist. Refused; b still serves.
+  rewrite(config(a, b, 'nowhere'));
+  const refusedBefore = (await metrics(gw.url)).spillway_config_reload_failures_total;
+  process.kill(gw.pid, 'SIGHUP');
+  await waitFor(async () => (await metrics(gw.url)).spillway_config_reload_failures_total > refusedBefore, 'the refusal');
+  assert.equal((await ask(gw)).upstream, 'b');
+  assert.match(gw.stderr(), /the new config was refused, the running one stays: .*unknown upstream 'nowhere'/);
+
+  // Through the admin API: a change that needs a restart is refused, with the reason.
+  rewrite(config(a, b, 'a', { limits: { max_body_bytes: 1024 } }));
+  let res = await fetch(`${gw.url}/admin/reload`, { method: 'POST' });
+  assert.equal(res.status, 400);
+  assert.match((await res.json()).error.message, /limits changed, which takes a restart/);
+  assert.equal((await ask(gw)).upstream, 'b');
+
+  // And a good one is put in force at once.
+  rewrite(config(a, b, 'a'));
+  res = await fetch(`${gw.url}/admin/reload`, { method: 'POST' });
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { reloaded: true, routes: 1 });
+  assert.equal((await ask(gw)).upstream, 'a');
+
+  running = false;
+  await Promise.all(agents);
+  assert.ok(served >= 12, `the agents kept asking (${served})`);
+  assert.deepEqual(failures, [], 'no request failed across the reloads');
+  const m = await metrics(gw.url);
+  assert.equal(m.spillway_config_reloads_total, 2);
+  assert.equal(m.spillway_config_reload_failures_total, 2);
+});
