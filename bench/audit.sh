@@ -82,23 +82,9 @@ for url in "$ON_URL" "$OFF_URL"; do
 done
 
 declare -A RPS CPU
-run_case() {  # NAME URL PID
-  local out rps n t0 t1 cpu bad
-  t0=$(cpu_ticks "$3")
-  out=$("$WRK_BIN" -t1 -c64 -d"${SECONDS_PER_RUN}s" -s "$WORK/req.lua" "$2/v1/messages")
-  t1=$(cpu_ticks "$3")
-  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-  n=$(awk '/requests in/ {print $1}' <<<"$out")
-  cpu=$(awk -v t=$((t1 - t0)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
-  bad=$(awk '/Non-2xx|Socket errors/' <<<"$out")
-  [[ -z $bad ]] || { echo "audit.sh: $1: $bad" >&2; exit 1; }
-  log "$1: $rps req/s, $cpu µs gateway CPU per request"
-  RPS[$1]=$(awk -v a="${RPS[$1]:-0}" -v b="$rps" 'BEGIN {print (b > a) ? b : a}')
-  CPU[$1]=$(awk -v a="${CPU[$1]:-1e18}" -v b="$cpu" 'BEGIN {print (b < a) ? b : a}')
-}
 for ((r = 0; r < REPEATS; r++)); do
-  run_case off "$OFF_URL" "$OFF_PID"
-  run_case on "$ON_URL" "$ON_PID"
+  wrk_case off "$OFF_PID" "$WORK/req.lua" "$OFF_URL/v1/messages"
+  wrk_case on "$ON_PID" "$WORK/req.lua" "$ON_URL/v1/messages"
 done
 
 # Part 2: the fixed rate against each gateway (CPU per request, achieved rate, p99), then a

@@ -75,3 +75,21 @@ cpu_ticks() {
 }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 
+
+# wrk_case NAME PID LUA URL: one wrk -t1 -c64 run of $SECONDS_PER_RUN s with the LUA script
+# against URL; keeps the best req/s in RPS[NAME] and the least CPU µs per request of process
+# PID in CPU[NAME] (declare -A RPS CPU first). Exits on any non-2xx or socket error.
+wrk_case() {
+  local name=$1 pid=$2 lua=$3 url=$4 out rps n t0 t1 cpu bad
+  t0=$(cpu_ticks "$pid")
+  out=$("${WRK_BIN:-wrk}" -t1 -c64 -d"${SECONDS_PER_RUN}s" -s "$lua" "$url")
+  t1=$(cpu_ticks "$pid")
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
+  cpu=$(awk -v t=$((t1 - t0)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
+  bad=$(awk '/Non-2xx|Socket errors/' <<<"$out")
+  [[ -z $bad ]] || { echo "$(basename "$0"): $name: $bad" >&2; exit 1; }
+  log "$name: $rps req/s, $cpu µs gateway CPU per request"
+  RPS[$name]=$(awk -v a="${RPS[$name]:-0}" -v b="$rps" 'BEGIN {print (b > a) ? b : a}')
+  CPU[$name]=$(awk -v a="${CPU[$name]:-1e18}" -v b="$cpu" 'BEGIN {print (b < a) ? b : a}')
+}

@@ -111,24 +111,10 @@ EOF
 done
 
 declare -A RPS CPU
-run_case() {  # NAME
-  local out rps n t0 t1 cpu bad
-  t0=$(cpu_ticks "$GATEWAY_PID")
-  out=$("$WRK_BIN" -t1 -c64 -d"${SECONDS_PER_RUN}s" -s "$WORK/$1.lua" "$GATEWAY_URL$(path_of "${1%%-*}")")
-  t1=$(cpu_ticks "$GATEWAY_PID")
-  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-  n=$(awk '/requests in/ {print $1}' <<<"$out")
-  cpu=$(awk -v t=$((t1 - t0)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
-  bad=$(awk '/Non-2xx|Socket errors/' <<<"$out")
-  [[ -z $bad ]] || { echo "translated.sh: $1: $bad" >&2; exit 1; }
-  log "$1: $rps req/s, $cpu µs gateway CPU per request"
-  RPS[$1]=$(awk -v a="${RPS[$1]:-0}" -v b="$rps" 'BEGIN {print (b > a) ? b : a}')
-  CPU[$1]=$(awk -v a="${CPU[$1]:-1e18}" -v b="$cpu" 'BEGIN {print (b < a) ? b : a}')
-}
 # Interleaved, so a burst of other load on the machine hits every case alike.
 for ((r = 0; r < REPEATS; r++)); do
   for c in "${CASES[@]}"; do
-    run_case "$c"
+    wrk_case "$c" "$GATEWAY_PID" "$WORK/$c.lua" "$GATEWAY_URL$(path_of "${c%%-*}")"
   done
 done
 

@@ -10,6 +10,8 @@
 //        [--model claude-opus-4-1] [--label NAME]
 import { parseArgs } from 'node:util';
 
+import { rng, text } from '../workload_text.mjs';
+
 const { default: Anthropic } = await import(
   new URL('../../tests/clients/node_modules/@anthropic-ai/sdk/index.mjs', import.meta.url).href
 );
@@ -40,29 +42,6 @@ const MAX_CONTEXT = Number(opt['max-context']);  // tokens, as the mock counts t
 const SUB_AGENT_CHANCE = 0.12;                     // per turn of a top-level agent
 const NESTED_CHANCE = 0.06;                        // per turn of a sub-agent (depth 1 -> 2)
 
-// A small seeded generator, so every mode gets the same sequence of chunk sizes and spawns.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-// Plain ASCII words (no JSON escapes), so the mock's count (bytes / 4) and the gateway's
-// estimate agree: the request sizes are what they claim.
-function text(random, tokens) {
-  const words = [];
-  let bytes = 0;
-  while (bytes < tokens * 4) {
-    const w = 'w' + Math.floor(random() * 1e6).toString(36);
-    words.push(w);
-    bytes += w.length + 1;
-  }
-  return words.join(' ');
-}
 const tokensOf = (messages, system) => Math.ceil((JSON.stringify(messages).length + JSON.stringify(system).length) / 4);
 
 const SYSTEM = text(rng(7), 1500);  // a coding agent's system prompt, shared by all

@@ -8,6 +8,8 @@
 //   node bench/tiers/driver.mjs --url URL [--sessions 6] [--turns 12] [--seed 1]
 import { parseArgs } from 'node:util';
 
+import { rng, text } from '../workload_text.mjs';
+
 const { default: Anthropic } = await import(
   new URL('../../tests/clients/node_modules/@anthropic-ai/sdk/index.mjs', import.meta.url).href
 );
@@ -23,28 +25,6 @@ const { values: opt } = parseArgs({
 if (!opt.url) {
   console.error('driver.mjs: --url is required');
   process.exit(2);
-}
-
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-// ASCII words: the mock counts bytes / 4 as tokens, and so does the gateway's estimate.
-function text(random, tokens) {
-  const words = [];
-  let bytes = 0;
-  while (bytes < tokens * 4) {
-    const w = 'w' + Math.floor(random() * 1e6).toString(36);
-    words.push(w);
-    bytes += w.length + 1;
-  }
-  return words.join(' ');
 }
 
 const TOOLS = ['Bash', 'Read', 'Edit', 'Grep', 'Glob', 'Write'].map((name) => ({

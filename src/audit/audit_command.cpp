@@ -43,15 +43,6 @@ double positive_number(const std::string& text, const char* flag) {
   return value;
 }
 
-// The report needs no upstream secrets: a config whose key variables are unset here (a
-// laptop reading a copied database) still gives its audit section.
-config::EnvLookup env_with_placeholders() {
-  return [real = config::process_env()](const std::string& name) -> std::optional<std::string> {
-    auto value = real(name);
-    return value ? value : std::optional<std::string>("unused-by-spillway-audit");
-  };
-}
-
 struct Inputs {
   std::string db;
   ReportWindow window;
@@ -108,7 +99,7 @@ Inputs check_args(const AuditArgs& a, std::int64_t now_ms) {
   if (!a.config.empty()) {
     config::Config cfg;
     try {
-      cfg = config::load_file(a.config, env_with_placeholders());
+      cfg = config::load_file(a.config, config::env_with_placeholders());
     } catch (const config::ConfigError& e) {
       throw BadInput(e.what());
     }

@@ -50,12 +50,7 @@ audit::Database open(const KeysOptions& o) {
   std::string path = o.db;
   if (path.empty() && !o.config.empty()) {
     try {
-      auto cfg = config::load_file(o.config, [](const std::string& name) -> std::optional<std::string> {
-        if (auto v = config::process_env()(name)) {
-          return v;
-        }
-        return std::string("unused-by-spillway-keys");  // provider keys are not needed here
-      });
+      auto cfg = config::load_file(o.config, config::env_with_placeholders());  // provider keys unused here
       path = cfg.audit.sqlite;
       if (path.empty()) {
         fail(o.config + " has `audit: off`: keys live in the audit database; give --db FILE");

@@ -32,13 +32,7 @@ void explain(const ExplainOptions& o) {
   config::Config cfg;
   try {
     // The keys' secrets are not needed to decide a route: unset variables are no error here.
-    cfg = o.config.empty() ? config::from_env()
-                           : config::load_file(o.config, [](const std::string& name) -> std::optional<std::string> {
-                               if (auto v = config::process_env()(name)) {
-                                 return v;
-                               }
-                               return std::string("unused-by-route-explain");
-                             });
+    cfg = o.config.empty() ? config::from_env() : config::load_file(o.config, config::env_with_placeholders());
   } catch (const std::exception& e) {
     fail(e.what());
   }

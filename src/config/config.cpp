@@ -37,6 +37,17 @@ const Upstream* Config::find_upstream(std::string_view name) const {
   return nullptr;
 }
 
+EnvLookup env_with_placeholders() {
+  return [real = process_env()](const std::string& name) -> std::optional<std::string> {
+    auto value = real(name);
+    return value ? value : std::optional<std::string>("unused-placeholder-key");
+  };
+}
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 EnvLookup process_env() {
   return [](const std::string& name) -> std::optional<std::string> {
     // getenv is only called at start-up, before worker threads exist.

@@ -216,6 +216,13 @@ class ConfigError : public std::runtime_error {
 // Reads the environment; injectable so tests need not touch the real one.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 EnvLookup process_env();
+// The environment, with a placeholder for every unset variable: for the tools that read a
+// config but never call an upstream (spillway audit, keys, route explain), so a config whose
+// key variables are unset on this machine still loads.
+EnvLookup env_with_placeholders();
+
+// Whether a listen host is this machine only (127.x, ::1, localhost).
+bool is_loopback_host(const std::string& host);
 
 // Loads and validates a YAML config file. Throws ConfigError on any problem: unknown keys,
 // wrong types, bad URLs, routes naming unknown upstreams, missing secrets.

@@ -3,18 +3,6 @@
 
 namespace spillway::config::detail {
 
-namespace {
-
-bool read_bool(const YamlFile& file, const Field& f) {
-  const std::string v = as_string(file, f, "expected true or false");
-  if (v != "true" && v != "false") {
-    file.fail(f.line, f.where + ": expected true or false, not '" + v + "'");
-  }
-  return v == "true";
-}
-
-}  // namespace
-
 Audit read_audit(const YamlFile& file, const Field& field) {
   Audit audit;
   if (field.value.IsScalar() && (field.value.Scalar() == "off" || field.value.Scalar() == "false")) {
@@ -34,7 +22,7 @@ Audit read_audit(const YamlFile& file, const Field& field) {
     }
   }
   if (auto f = map.get("store_content")) {
-    audit.store_content = read_bool(file, *f);
+    audit.store_content = as_bool(file, *f);
   }
   if (auto f = map.get("max_content_bytes")) {
     audit.max_content_bytes = as_byte_size(file, *f);

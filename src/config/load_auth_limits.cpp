@@ -51,11 +51,7 @@ Auth read_auth(const YamlFile& file, const Field& field) {
         max_wait = read_duration(file, *f, milliseconds{600'000});
       }
       if (auto f = map.get("admin")) {
-        const std::string v = as_string(file, *f, "expected true or false");
-        if (v != "true" && v != "false") {
-          file.fail(f->line, f->where + ": expected true or false, not '" + v + "'");
-        }
-        admin = v == "true";
+        admin = as_bool(file, *f);
       }
     }
     auth.key_priority.push_back(priority);
@@ -109,10 +105,6 @@ Limits read_limits(const YamlFile& file, const Field& field) {
     limits.stream_ping = milliseconds(ms);
   }
   return limits;
-}
-
-bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
 }  // namespace spillway::config::detail

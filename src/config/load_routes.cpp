@@ -53,14 +53,6 @@ std::vector<RouteTarget> read_targets(const YamlFile& file, const Field& to, con
   return out;
 }
 
-bool read_bool(const YamlFile& file, const Field& f) {
-  const std::string v = as_string(file, f, "expected true or false");
-  if (v != "true" && v != "false") {
-    file.fail(f.line, f.where + ": expected true or false, not '" + v + "'");
-  }
-  return v == "true";
-}
-
 // A string or a list of strings.
 std::vector<std::string> read_strings(const YamlFile& file, const Field& f, std::string_view what) {
   std::vector<std::string> out;
@@ -156,13 +148,13 @@ void read_match(const YamlFile& file, const Field& match, const std::vector<Mode
     }
   }
   if (auto f = criteria.get("tools")) {
-    when.tools = read_bool(file, *f);
+    when.tools = as_bool(file, *f);
   }
   if (auto f = criteria.get("thinking")) {
-    when.thinking = read_bool(file, *f);
+    when.thinking = as_bool(file, *f);
   }
   if (auto f = criteria.get("background")) {
-    when.background = read_bool(file, *f);
+    when.background = as_bool(file, *f);
   }
 }
 

@@ -33,7 +33,7 @@ Config read_config(const YamlFile& file, const YAML::Node& root, const EnvLookup
   }
   if (auto f = top.get("auth")) {
     config.auth = detail::read_auth(file, *f);
-  } else if (detail::is_loopback_host(config.listen_host)) {
+  } else if (is_loopback_host(config.listen_host)) {
     // Only this machine can connect, as with `auth: none`.
     config.auth.none = true;
   } else {
@@ -48,11 +48,7 @@ Config read_config(const YamlFile& file, const YAML::Node& root, const EnvLookup
   if (auto f = top.get("admin")) {
     detail::MapFields admin(file, *f, {"allow_remote"});
     if (auto r = admin.get("allow_remote")) {
-      const std::string v = detail::as_string(file, *r, "expected true or false");
-      if (v != "true" && v != "false") {
-        file.fail(r->line, r->where + ": expected true or false, not '" + v + "'");
-      }
-      config.admin.allow_remote = v == "true";
+      config.admin.allow_remote = detail::as_bool(file, *r);
     }
   }
   if (auto f = top.get("audit")) {

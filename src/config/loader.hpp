@@ -26,6 +26,5 @@ Priority read_priority(const YamlFile& file, const Field& field);
 Limits read_limits(const YamlFile& file, const Field& limits);
 Audit read_audit(const YamlFile& file, const Field& audit);
 
-bool is_loopback_host(const std::string& host);
 
 }  // namespace spillway::config::detail

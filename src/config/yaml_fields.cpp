@@ -161,6 +161,14 @@ std::uint64_t as_uint(const YamlFile& file, const Field& field, std::uint64_t mi
   return value;
 }
 
+bool as_bool(const YamlFile& file, const Field& field) {
+  const std::string v = as_string(file, field, "expected true or false");
+  if (v != "true" && v != "false") {
+    file.fail(field.line, field.where + ": expected true or false, not '" + v + "'");
+  }
+  return v == "true";
+}
+
 std::uint64_t as_byte_size(const YamlFile& file, const Field& field) {
   std::string expected = "expected a size in bytes such as 65536, \"512KiB\" or \"32MiB\"";
   if (!field.value.IsScalar()) {

@@ -63,5 +63,7 @@ std::vector<Field> sequence_items(const YamlFile& file, const Field& seq, std::s
 std::string as_string(const YamlFile& file, const Field& field, std::string_view expected);
 std::uint64_t as_uint(const YamlFile& file, const Field& field, std::uint64_t min, std::uint64_t max);
 std::uint64_t as_byte_size(const YamlFile& file, const Field& field);
+// `true` or `false`; anything else is "WHERE: expected true or false, not 'X'".
+bool as_bool(const YamlFile& file, const Field& field);
 
 }  // namespace spillway::config::detail

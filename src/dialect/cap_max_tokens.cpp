@@ -9,11 +9,7 @@ namespace spillway::dialect {
 
 std::string cap_max_tokens(Dialect dialect, std::string_view body, std::int64_t ceiling) {
   const std::string replacement = std::to_string(ceiling);
-  struct Span {
-    std::size_t begin;
-    std::size_t end;
-  };
-  std::vector<Span> spans;
+  std::vector<json_scan::Span> spans;
   bool present = false;
   json_scan::TopLevelScanner scanner(body);
   json_scan::Member member;
@@ -53,15 +49,7 @@ std::string cap_max_tokens(Dialect dialect, std::string_view body, std::int64_t 
   if (spans.empty()) {
     return std::string(body);
   }
-  out.reserve(body.size() + spans.size() * replacement.size());
-  std::size_t pos = 0;
-  for (const Span& s : spans) {
-    out.append(body.substr(pos, s.begin - pos));
-    out.append(replacement);
-    pos = s.end;
-  }
-  out.append(body.substr(pos));
-  return out;
+  return json_scan::replace_spans(body, spans, replacement);
 }
 
 }  // namespace spillway::dialect

@@ -252,4 +252,21 @@ bool TopLevelScanner::next(Member& member) {
   return true;
 }
 
+std::string replace_spans(std::string_view text, const std::vector<Span>& spans, std::string_view replacement) {
+  std::size_t removed = 0;
+  for (const Span& s : spans) {
+    removed += s.end - s.begin;
+  }
+  std::string out;
+  out.reserve(text.size() - removed + spans.size() * replacement.size());
+  std::size_t pos = 0;
+  for (const Span& s : spans) {
+    out.append(text.substr(pos, s.begin - pos));
+    out.append(replacement);
+    pos = s.end;
+  }
+  out.append(text.substr(pos));
+  return out;
+}
+
 }  // namespace spillway::dialect::json_scan

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace spillway::dialect::json_scan {
 
@@ -45,5 +46,14 @@ bool decode_string(std::string_view raw, std::string& out);
 
 // Whether a raw (undecoded) key means `name`. Cheap when the key holds no escapes.
 bool key_equals(std::string_view raw_key, std::string_view name);
+
+// A member value's bytes, to be replaced.
+struct Span {
+  std::size_t begin;
+  std::size_t end;
+};
+
+// `text` with each span (in order, not overlapping) replaced by `replacement`.
+std::string replace_spans(std::string_view text, const std::vector<Span>& spans, std::string_view replacement);
 
 }  // namespace spillway::dialect::json_scan

@@ -14,11 +14,7 @@ std::string rewrite_model(std::string_view body, std::string_view model) {
 
   // Spans of every top-level "model" value. parse_request refuses duplicates, but replacing
   // all of them keeps the gateway and the upstream from ever reading different names.
-  struct Span {
-    std::size_t begin;
-    std::size_t end;
-  };
-  std::vector<Span> spans;
+  std::vector<json_scan::Span> spans;
   json_scan::TopLevelScanner scanner(body);
   json_scan::Member member;
   std::string decoded;
@@ -43,20 +39,7 @@ std::string rewrite_model(std::string_view body, std::string_view model) {
     return std::string(body);
   }
 
-  std::string out;
-  std::size_t removed = 0;
-  for (const Span& s : spans) {
-    removed += s.end - s.begin;
-  }
-  out.reserve(body.size() - removed + spans.size() * replacement.size());
-  std::size_t pos = 0;
-  for (const Span& s : spans) {
-    out.append(body.substr(pos, s.begin - pos));
-    out.append(replacement);
-    pos = s.end;
-  }
-  out.append(body.substr(pos));
-  return out;
+  return json_scan::replace_spans(body, spans, replacement);
 }
 
 }  // namespace spillway::dialect

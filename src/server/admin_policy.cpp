@@ -4,7 +4,7 @@ namespace spillway::server {
 
 std::optional<std::string> admin_refusal(const config::Config& config, bool admin_key) {
   const auto& host = config.listen_host;
-  const bool loopback = host == "localhost" || host == "::1" || host.starts_with("127.");
+  const bool loopback = config::is_loopback_host(host);
   if (!loopback && !config.admin.allow_remote) {
     return "the admin API answers only on a loopback listener; set admin: {allow_remote: true} to open it on " + host +
            " (it still needs an admin key)";

@@ -310,10 +310,8 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
   const auto& auth = rules.config.auth;
   // The account stage read the agent and session headers already.
   std::string agent = record != nullptr ? record->agent : header_value(req, "x-spillway-agent");
-  if (agent.empty() && client.gateway_key) {
-    agent = auth.key_names[*client.gateway_key];
-  } else if (agent.empty() && client.virtual_key) {
-    agent = client.virtual_key->name;
+  if (agent.empty()) {
+    agent = client.key_name;
   }
   route::RequestFacts facts;
   facts.model = info.model;
@@ -322,9 +320,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     auto it = req.find(name);
     return it == req.end() ? std::nullopt : std::optional<std::string_view>(it->value());
   };
-  facts.key_name = client.gateway_key   ? std::string_view(auth.key_names[*client.gateway_key])
-                   : client.virtual_key ? std::string_view(client.virtual_key->name)
-                                        : std::string_view{};
+  facts.key_name = client.key_name;
   facts.agent = agent;
   facts.input_tokens = info.input_token_estimate;
   facts.tools = info.has_tools;

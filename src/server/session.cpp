@@ -118,10 +118,13 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
       client.virtual_key = worker.shared.keys->find(config::sha256_hex(presented));
     }
   }
-  if (account && client.gateway_key) {
-    account->record().key_name = client.rules->config.auth.key_names[*client.gateway_key];
-  } else if (account && client.virtual_key) {
-    account->record().key_name = client.virtual_key->name;
+  if (client.gateway_key) {
+    client.key_name = client.rules->config.auth.key_names[*client.gateway_key];
+  } else if (client.virtual_key) {
+    client.key_name = client.virtual_key->name;
+  }
+  if (account) {
+    account->record().key_name = client.key_name;
   }
   if (!client.rules->authenticator.open() && !client.gateway_key && !client.virtual_key) {
     metrics::bump(metrics::counters().auth_rejected);

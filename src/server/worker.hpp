@@ -98,6 +98,8 @@ struct Client {
   // Which configured gateway key the request presented (index into config::Auth), identified
   // once per request by dispatch().
   std::optional<std::size_t> gateway_key;
+  // The presented key's name, whichever kind it is ("" for none); valid for the request.
+  std::string_view key_name;
   // The rules in force when the request started (Shared::rules).
   std::shared_ptr<const Rules> rules;
   // Or the virtual key it presented (spillway keys), and what that key holds for it.
