@@ -69,6 +69,12 @@ struct Upstream {
   bool predict = true;  // false: no rate model, only 429 cool-downs (for comparisons)
   std::size_t max_idle_connections = 64;  // per worker thread
 
+  // Set by the gateway when the config goes into service (server/capacity), not read from the
+  // file: where this upstream's rate state lives, and each key's (one for a keyless upstream).
+  // An upstream keeps its state across reloads by name, a key by its secret.
+  std::size_t state_slot = 0;
+  std::vector<std::size_t> key_slots;
+
   // "env ANTHROPIC_API_KEY", "file /run/secrets/key" or "none": safe to print.
   std::string key_source() const;
 };
@@ -244,9 +250,9 @@ Config from_env(const EnvLookup& env = process_env());
 // (the OS picks one, for tests).
 std::pair<std::string, std::uint16_t> parse_listen(const std::string& text);
 
-// What a reload cannot change while serving: the first section of `fresh` that differs from the
-// running config among listen, threads, limits, audit and upstreams (keys included), or
-// nullopt. auth, admin, aliases and routes may change (docs/configuration.md, "Reload").
+// What a reload cannot change while serving: the first setting of `fresh` that differs from the
+// running config among listen, threads and the audit database (sqlite, queue_limit,
+// flush_interval), or nullopt. Everything else may change (docs/configuration.md, "Reload").
 std::optional<std::string> unreloadable_change(const Config& running, const Config& fresh);
 
 // Lowercase hex SHA-256 of a gateway key, as written in `auth:`.

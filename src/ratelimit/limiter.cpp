@@ -224,6 +224,15 @@ KeyBuckets::KeyBuckets(Limits declared, Policy policy, Clock::time_point now)
 
 KeyBuckets::~KeyBuckets() = default;
 
+void KeyBuckets::redeclare(Limits declared, Policy policy, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  State& s = *state_;
+  s.advance(now);
+  s.declared = declared;
+  s.policy = policy;
+  s.apply_limits();
+}
+
 Admission KeyBuckets::try_admit(const Demand& demand, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   State& s = *state_;

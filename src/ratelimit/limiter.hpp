@@ -185,6 +185,10 @@ class KeyBuckets {
 
   Snapshot snapshot(Clock::time_point now) const;
 
+  // The config changed (a reload): new declared limits and policy. Levels keep what was used,
+  // as a limit learnt from headers does (a higher limit adds the difference).
+  void redeclare(Limits declared, Policy policy, Clock::time_point now);
+
  private:
   struct State;
   mutable std::mutex mutex_;

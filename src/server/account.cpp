@@ -30,7 +30,7 @@ RequestAccount::RequestAccount(Client& client, Worker& worker, const ClientReque
   if (record_.session.empty()) {
     record_.session = header(request, "x-spillway-session");
   }
-  const auto& audit = worker.shared.config.audit;
+  const auto& audit = client.rules->config.audit;
   if (audit.store_content) {
     record_.request_body = request.body().substr(0, audit.max_content_bytes);
     record_.response_body.emplace();
@@ -59,7 +59,7 @@ RequestAccount::~RequestAccount() {
   }
   if (r.input_tokens || r.output_tokens || r.cache_read_tokens || r.cache_write_tokens) {
     const auto& model = r.upstream_model.empty() ? r.model : r.upstream_model;
-    if (auto price = worker_.shared.prices.find(model)) {
+    if (auto price = client_.rules->prices.find(model)) {
       r.cost_usd = audit::cost_usd(*price, r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens);
     }
   } else {

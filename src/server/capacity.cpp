@@ -19,6 +19,10 @@ using ratelimit::Clock;
 namespace {
 
 constexpr std::size_t max_sticky_sessions = 10'000;  // per upstream; the oldest is forgotten
+// State tables are append-only so that workers can read them without a lock while a reload
+// adds to them; their size is fixed up front. A restart starts them afresh.
+constexpr std::size_t max_upstream_slots = 1024;
+constexpr std::size_t max_key_slots = 256;  // per upstream name, keys rotated in included
 
 // Circuit breaker: this many failures in a row (connect errors, timeouts, 5xx) take an upstream
 // out for a while; then one request probes it, and its outcome closes the circuit or opens it
@@ -117,11 +121,18 @@ bool ranks_before(config::Priority a, config::Priority b) {
 struct Capacity::KeyState {
   std::unique_ptr<ratelimit::KeyBuckets> buckets;
   std::string source;  // "env NAME", "file PATH" or "none": safe to show
+  std::string secret;  // identifies the key across reloads; never shown
+  bool active = true;  // in the config in force
 };
 
 struct Capacity::UpstreamState {
-  std::vector<KeyState> keys;  // a keyless upstream has one, anonymous
-  std::map<std::string, std::size_t> sticky;  // session -> key
+  std::string name;
+  Dialect kind = Dialect::openai;
+  bool present = true;  // in the config in force
+  // Every key this upstream name has had (a keyless upstream has one, anonymous); append-only,
+  // see upstreams_. Config::Upstream::key_slots says which are in force.
+  std::vector<KeyState> keys;
+  std::map<std::string, std::size_t> sticky;  // session -> key slot
   std::deque<std::string> sticky_order;       // oldest first, for forgetting
   std::uint64_t received_429 = 0;
   std::uint64_t avoided = 0;  // requests the model held back instead of sending into a 429
@@ -137,7 +148,7 @@ struct Capacity::UpstreamState {
   std::uint64_t trips = 0;
 
   void stick(const std::string& session, std::size_t key) {
-    if (session.empty() || keys.size() < 2) {
+    if (session.empty()) {
       return;
     }
     auto [it, inserted] = sticky.insert_or_assign(session, key);
@@ -161,25 +172,91 @@ struct Capacity::Waiter {
   bool avoided_counted = false;  // counted once as a 429 avoided, however it ends
 };
 
-Capacity::Capacity(const config::Config& config) : config_(config) {
-  const auto now = Clock::now();
-  for (const auto& u : config.upstreams) {
-    auto state = std::make_unique<UpstreamState>();
-    const std::size_t n = std::max<std::size_t>(1, u.keys.size());
-    for (std::size_t i = 0; i < n; ++i) {
-      KeyState k;
-      k.buckets = std::make_unique<ratelimit::KeyBuckets>(limits_of(u.limits), policy_of(u), now);
-      k.source = i < u.keys.size() ? u.keys[i].source : "none";
-      state->keys.push_back(std::move(k));
-    }
-    upstreams_.push_back(std::move(state));
-  }
-}
+Capacity::Capacity() { upstreams_.reserve(max_upstream_slots); }
 
 Capacity::~Capacity() = default;
 
-Capacity::UpstreamState& Capacity::state_of(const config::Upstream& upstream) const {
-  return *upstreams_[static_cast<std::size_t>(&upstream - config_.upstreams.data())];
+void Capacity::adopt(std::vector<config::Upstream>& upstreams) {
+  const auto now = Clock::now();
+  std::lock_guard lock(mutex_);
+  auto slot_named = [this](const std::string& name) {
+    for (std::size_t i = 0; i < upstreams_.size(); ++i) {
+      if (upstreams_[i]->name == name) {
+        return i;
+      }
+    }
+    return upstreams_.size();
+  };
+  auto secret_of = [](const config::Upstream& u, std::size_t k) {
+    return k < u.keys.size() ? u.keys[k].secret : std::string();
+  };
+  // Room first, so that a refusal changes nothing.
+  std::size_t new_names = 0;
+  for (const auto& u : upstreams) {
+    const auto slot = slot_named(u.name);
+    if (slot == upstreams_.size()) {
+      ++new_names;
+      continue;
+    }
+    std::size_t new_keys = 0;
+    for (std::size_t k = 0; k < std::max<std::size_t>(1, u.keys.size()); ++k) {
+      const auto& keys = upstreams_[slot]->keys;
+      const auto secret = secret_of(u, k);
+      new_keys += std::none_of(keys.begin(), keys.end(), [&](const KeyState& s) { return s.secret == secret; });
+    }
+    if (upstreams_[slot]->keys.size() + new_keys > max_key_slots) {
+      throw std::runtime_error("upstream '" + u.name + "' has had more than " + std::to_string(max_key_slots) +
+                               " keys since the gateway started; restart it to take more");
+    }
+  }
+  if (upstreams_.size() + new_names > max_upstream_slots) {
+    throw std::runtime_error("more than " + std::to_string(max_upstream_slots) +
+                             " upstream names since the gateway started; restart it to take more");
+  }
+
+  for (auto& state : upstreams_) {
+    state->present = false;
+  }
+  for (auto& u : upstreams) {
+    auto slot = slot_named(u.name);
+    if (slot == upstreams_.size()) {
+      auto state = std::make_unique<UpstreamState>();
+      state->name = u.name;
+      state->keys.reserve(max_key_slots);
+      upstreams_.push_back(std::move(state));
+    }
+    UpstreamState& state = *upstreams_[slot];
+    state.present = true;
+    state.kind = u.kind;
+    for (auto& key : state.keys) {
+      key.active = false;
+    }
+    u.state_slot = slot;
+    u.key_slots.clear();
+    const auto limits = limits_of(u.limits);
+    const auto policy = policy_of(u);
+    for (std::size_t k = 0; k < std::max<std::size_t>(1, u.keys.size()); ++k) {
+      const auto secret = secret_of(u, k);
+      auto it = std::find_if(state.keys.begin(), state.keys.end(),
+                             [&](const KeyState& s) { return !s.active && s.secret == secret; });
+      if (it == state.keys.end()) {
+        KeyState fresh;
+        fresh.buckets = std::make_unique<ratelimit::KeyBuckets>(limits, policy, now);
+        fresh.secret = secret;
+        state.keys.push_back(std::move(fresh));
+        it = std::prev(state.keys.end());
+      } else {
+        it->buckets->redeclare(limits, policy, now);
+      }
+      it->active = true;
+      it->source = k < u.keys.size() ? u.keys[k].source : "none";
+      u.key_slots.push_back(static_cast<std::size_t>(it - state.keys.begin()));
+    }
+  }
+}
+
+ratelimit::KeyBuckets& Capacity::buckets_of(const config::Upstream& upstream, std::size_t key) const {
+  return *state_of(upstream).keys[upstream.key_slots[key]].buckets;
 }
 
 bool Capacity::try_grant_locked(Waiter& w, Clock::time_point now, std::vector<Clock::time_point>& blocked,
@@ -193,7 +270,7 @@ bool Capacity::try_grant_locked(Waiter& w, Clock::time_point now, std::vector<Cl
         continue;
       }
       const config::Upstream& u = *req.candidates[i].upstream;
-      const auto index = static_cast<std::size_t>(&u - config_.upstreams.data());
+      const auto index = u.state_slot;
       if (blocked[index] != Clock::time_point::max()) {
         // A request ranked higher waits for this upstream: nobody overtakes it there. It can go
         // once the buckets have refilled for everyone queued ahead of it too, which decides
@@ -223,16 +300,22 @@ bool Capacity::try_grant_locked(Waiter& w, Clock::time_point now, std::vector<Cl
         continue;
       }
       // The session's key first while it has headroom, then the others by input headroom.
+      // Keys are numbered as in the candidate's config (u.keys); their state by key slot.
+      const std::size_t key_count = u.key_slots.size();
       std::vector<std::size_t> order;
-      order.reserve(state.keys.size());
-      if (auto it = state.sticky.find(req.session); it != state.sticky.end() && it->second < state.keys.size()) {
-        order.push_back(it->second);
+      order.reserve(key_count);
+      if (auto it = state.sticky.find(req.session); it != state.sticky.end()) {
+        for (std::size_t k = 0; k < key_count; ++k) {
+          if (u.key_slots[k] == it->second) {
+            order.push_back(k);
+          }
+        }
       }
-      if (state.keys.size() > 1) {
+      if (key_count > 1) {
         std::vector<std::pair<double, std::size_t>> by_headroom;
-        for (std::size_t k = 0; k < state.keys.size(); ++k) {
+        for (std::size_t k = 0; k < key_count; ++k) {
           if (order.empty() || order.front() != k) {
-            const auto snap = state.keys[k].buckets->snapshot(now);
+            const auto snap = state.keys[u.key_slots[k]].buckets->snapshot(now);
             by_headroom.emplace_back(-(snap.input_available + snap.tokens_available), k);
           }
         }
@@ -245,11 +328,13 @@ bool Capacity::try_grant_locked(Waiter& w, Clock::time_point now, std::vector<Cl
       }
       Clock::time_point upstream_retry = Clock::time_point::max();
       for (std::size_t k : order) {
-        auto admission = state.keys[k].buckets->try_admit(req.demand, now);
+        auto admission = state.keys[u.key_slots[k]].buckets->try_admit(req.demand, now);
         if (admission.ticket) {
           w.grant = Grant{i, k, *admission.ticket,
                           std::chrono::duration_cast<std::chrono::milliseconds>(now - w.since)};
-          state.stick(req.session, k);
+          if (key_count > 1) {
+            state.stick(req.session, u.key_slots[k]);
+          }
           return true;
         }
         upstream_retry = std::min(upstream_retry, admission.retry_at);
@@ -303,6 +388,9 @@ Capacity::Rates Capacity::rates_of(std::size_t index, Clock::time_point now) {
   if (!r.known) {
     // All keys of the pool together; per second.
     for (const auto& key : upstreams_[index]->keys) {
+      if (!key.active) {
+        continue;
+      }
       const auto s = key.buckets->snapshot(now);
       r.input_per_s += static_cast<double>(s.effective.itpm > 0 ? s.effective.itpm : s.effective.tpm) / 60.0;
       r.requests_per_s += static_cast<double>(s.effective.rpm) / 60.0;
@@ -427,7 +515,7 @@ asio::awaitable<std::variant<Grant, ApiError>> Capacity::acquire(CapacityRequest
 
 void Capacity::settle(const config::Upstream& upstream, const Grant& grant, const std::optional<ratelimit::Usage>& usage) {
   const auto now = Clock::now();
-  auto& buckets = *state_of(upstream).keys[grant.key].buckets;
+  auto& buckets = buckets_of(upstream, grant.key);
   if (usage) {
     buckets.settle(grant.ticket, *usage, now);
   } else {
@@ -448,7 +536,7 @@ void Capacity::settle(const config::Upstream& upstream, const Grant& grant, cons
 
 void Capacity::release(const config::Upstream& upstream, const Grant& grant) {
   const auto now = Clock::now();
-  state_of(upstream).keys[grant.key].buckets->release(grant.ticket, now);
+  buckets_of(upstream, grant.key).release(grant.ticket, now);
   if (waiting_count_.load(std::memory_order_acquire) == 0) {
     return;
   }
@@ -470,7 +558,7 @@ void Capacity::observe(const config::Upstream& upstream, std::size_t key, const 
   if (!says_something && !rate_limited) {
     return;  // a server that sends no rate-limit headers (a local one) teaches nothing
   }
-  state.keys[key].buckets->observe(view, rate_limited, Clock::now());
+  buckets_of(upstream, key).observe(view, rate_limited, Clock::now());
   if (rate_limited) {
     std::lock_guard lock(mutex_);
     ++state.received_429;
@@ -479,7 +567,7 @@ void Capacity::observe(const config::Upstream& upstream, std::size_t key, const 
 
 void Capacity::accepted(const config::Upstream& upstream, std::size_t key) {
   auto& state = state_of(upstream);
-  state.keys[key].buckets->accepted(Clock::now());
+  buckets_of(upstream, key).accepted(Clock::now());
   if (state.failures_in_a_row.load(std::memory_order_relaxed) == 0 &&
       state.circuit.load(std::memory_order_relaxed) == UpstreamState::Circuit::closed &&
       waiting_count_.load(std::memory_order_acquire) == 0) {
@@ -519,7 +607,7 @@ void Capacity::failed(const config::Upstream& upstream) {
 
 void Capacity::credit_exhausted(const config::Upstream& upstream, std::size_t key, std::string reason) {
   // Credit comes back when someone pays, not in a minute: keep the key out for a while.
-  state_of(upstream).keys[key].buckets->cool_down(Clock::now() + std::chrono::minutes(10), std::move(reason));
+  buckets_of(upstream, key).cool_down(Clock::now() + std::chrono::minutes(10), std::move(reason));
 }
 
 std::string Capacity::admin_json() const {
@@ -531,10 +619,15 @@ std::string Capacity::admin_json() const {
   };
   json::array ups;
   std::lock_guard lock(mutex_);
-  for (std::size_t i = 0; i < upstreams_.size(); ++i) {
-    const auto& u = config_.upstreams[i];
+  for (const auto& state : upstreams_) {
+    if (!state->present) {
+      continue;
+    }
     json::array keys;
-    for (const auto& k : upstreams_[i]->keys) {
+    for (const auto& k : state->keys) {
+      if (!k.active) {
+        continue;
+      }
       const auto s = k.buckets->snapshot(now);
       json::object key{{"source", k.source},
                        {"declared", limits_json(s.declared)},
@@ -556,10 +649,10 @@ std::string Capacity::admin_json() const {
       }
       keys.push_back(std::move(key));
     }
-    const auto& st = *upstreams_[i];
+    const auto& st = *state;
     const auto circuit = st.circuit.load();
-    json::object up{{"upstream", u.name},
-                    {"kind", u.kind == Dialect::anthropic ? "anthropic" : "openai"},
+    json::object up{{"upstream", st.name},
+                    {"kind", st.kind == Dialect::anthropic ? "anthropic" : "openai"},
                     {"keys", std::move(keys)},
                     {"received_429s", st.received_429},
                     {"avoided", st.avoided},
@@ -602,10 +695,16 @@ std::string Capacity::prometheus() const {
          "# TYPE spillway_upstream_available gauge\n"
          "# HELP spillway_upstream_limit An upstream key's limit per minute (concurrency: at once), declared or learnt.\n"
          "# TYPE spillway_upstream_limit gauge\n";
-  for (std::size_t i = 0; i < upstreams_.size(); ++i) {
-    const auto& name = config_.upstreams[i].name;
-    for (std::size_t k = 0; k < upstreams_[i]->keys.size(); ++k) {
-      const auto s = upstreams_[i]->keys[k].buckets->snapshot(now);
+  for (const auto& state : upstreams_) {
+    if (!state->present) {
+      continue;
+    }
+    const auto& name = state->name;
+    for (std::size_t k = 0; k < state->keys.size(); ++k) {
+      if (!state->keys[k].active) {
+        continue;  // a key rotated out: its series ends
+      }
+      const auto s = state->keys[k].buckets->snapshot(now);
       const std::string base = "upstream=\"" + name + "\",key=\"" + std::to_string(k) + "\"";
       line("upstream_available", base + ",kind=\"requests\"", s.effective.rpm ? s.requests_available : -1);
       line("upstream_available", base + ",kind=\"input_tokens\"", s.effective.itpm ? s.input_available : -1);
@@ -628,21 +727,25 @@ std::string Capacity::prometheus() const {
   }
   out += "# HELP spillway_upstream_429s_total 429 answers received from an upstream.\n"
          "# TYPE spillway_upstream_429s_total counter\n";
-  for (std::size_t i = 0; i < upstreams_.size(); ++i) {
-    line("upstream_429s_total", "upstream=\"" + config_.upstreams[i].name + "\"",
-         static_cast<double>(upstreams_[i]->received_429));
+  for (const auto& state : upstreams_) {
+    if (state->present) {
+      line("upstream_429s_total", "upstream=\"" + state->name + "\"", static_cast<double>(state->received_429));
+    }
   }
   out += "# HELP spillway_upstream_429s_avoided_total Requests held back (queued or sent elsewhere) because an "
          "upstream's buckets could not take them.\n# TYPE spillway_upstream_429s_avoided_total counter\n";
-  for (std::size_t i = 0; i < upstreams_.size(); ++i) {
-    line("upstream_429s_avoided_total", "upstream=\"" + config_.upstreams[i].name + "\"",
-         static_cast<double>(upstreams_[i]->avoided));
+  for (const auto& state : upstreams_) {
+    if (state->present) {
+      line("upstream_429s_avoided_total", "upstream=\"" + state->name + "\"", static_cast<double>(state->avoided));
+    }
   }
   out += "# HELP spillway_upstream_circuit_open Whether an upstream is taken out by its circuit breaker (1) or not (0).\n"
          "# TYPE spillway_upstream_circuit_open gauge\n";
-  for (std::size_t i = 0; i < upstreams_.size(); ++i) {
-    line("upstream_circuit_open", "upstream=\"" + config_.upstreams[i].name + "\"",
-         upstreams_[i]->circuit == UpstreamState::Circuit::closed ? 0 : 1);
+  for (const auto& state : upstreams_) {
+    if (state->present) {
+      line("upstream_circuit_open", "upstream=\"" + state->name + "\"",
+           state->circuit == UpstreamState::Circuit::closed ? 0 : 1);
+    }
   }
   out += "# HELP spillway_queue_waiting Requests waiting for capacity now.\n# TYPE spillway_queue_waiting gauge\n";
   line("queue_waiting", "", static_cast<double>(waiting_.size()));

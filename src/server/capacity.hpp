@@ -50,10 +50,17 @@ struct CapacityRequest {
 
 class Capacity {
  public:
-  explicit Capacity(const config::Config& config);
+  Capacity();
   ~Capacity();
   Capacity(const Capacity&) = delete;
   Capacity& operator=(const Capacity&) = delete;
+
+  // Puts a config's upstreams in service (at start and on each reload): sets their state_slot
+  // and key_slots. An upstream keeps its state (buckets, learnt limits, cool-downs, circuit) by
+  // name, a key by its secret; new declared limits apply to the live buckets, keeping what was
+  // used. Upstreams and keys no longer configured stay out of use. Throws, changing nothing,
+  // when the state tables are full (after very many reloads that add names or keys).
+  void adopt(std::vector<config::Upstream>& upstreams);
 
   // Resolves with a grant, or with the error to answer when the deadline passed first: a 429
   // (rate_limit) with a retry-after that says when capacity returns, or a 503 when every
@@ -89,11 +96,13 @@ class Capacity {
   void pump_locked(ratelimit::Clock::time_point now);
   bool try_grant_locked(Waiter& w, ratelimit::Clock::time_point now, std::vector<ratelimit::Clock::time_point>& blocked,
                         ratelimit::Clock::time_point& retry_at);
-  UpstreamState& state_of(const config::Upstream& upstream) const;
+  UpstreamState& state_of(const config::Upstream& upstream) const { return *upstreams_[upstream.state_slot]; }
+  ratelimit::KeyBuckets& buckets_of(const config::Upstream& upstream, std::size_t key) const;
 
-  const config::Config& config_;
   mutable std::mutex mutex_;
-  std::vector<std::unique_ptr<UpstreamState>> upstreams_;  // by index in config_.upstreams
+  // By state slot (config::Upstream::state_slot). Only ever appended to, under mutex_, within
+  // the capacity reserved at construction: workers index it without the lock.
+  std::vector<std::unique_ptr<UpstreamState>> upstreams_;
   std::vector<std::shared_ptr<Waiter>> waiting_;
   std::atomic<std::size_t> waiting_count_{0};  // waiting_.size(), readable without the lock
   std::map<std::string, std::uint64_t> served_;  // per agent, while the queue is not empty

@@ -57,19 +57,41 @@ asio::awaitable<void> accept_loop(Worker& worker) {
 
 }  // namespace
 
-Rules::Rules(config::Config c, const std::vector<config::Upstream>& upstreams)
-    : config(std::move(c)), router(config, upstreams), authenticator(config.auth) {}
+namespace {
 
-Shared::Shared(config::Config c)
-    : config(std::move(c)), rules(std::make_shared<const Rules>(config, config.upstreams)) {
+// A price table: the built-in one behind the config's own entries.
+audit::PriceTable prices_for(const config::Audit& audit) {
+  auto prices = audit::PriceTable::builtin();
+  if (!audit.prices_file.empty()) {
+    prices.put_in_front(audit::PriceTable::parse(audit.prices_yaml, audit.prices_file));
+  }
+  return prices;
+}
+
+}  // namespace
+
+Rules::Rules(config::Config c, const Rules* previous)
+    : config(std::move(c)), router(config, config.upstreams), authenticator(config.auth),
+      prices(prices_for(config.audit)) {
   for (const auto& u : config.upstreams) {
-    tls.push_back(upstream::make_tls_context(u));
+    std::shared_ptr<asio::ssl::context> context;
+    if (previous != nullptr) {
+      // Reuse the context of the same upstream when its TLS settings did not change.
+      for (std::size_t i = 0; i < previous->config.upstreams.size(); ++i) {
+        const auto& old = previous->config.upstreams[i];
+        if (old.name == u.name && old.tls == u.tls && old.ca_file == u.ca_file) {
+          context = previous->tls[i];
+        }
+      }
+    }
+    tls.push_back(context || !u.tls ? context : upstream::make_tls_context(u));
   }
-  capacity = std::make_unique<Capacity>(config);
-  prices = audit::PriceTable::builtin();
-  if (!config.audit.prices_file.empty()) {
-    prices.put_in_front(audit::PriceTable::parse(config.audit.prices_yaml, config.audit.prices_file));
-  }
+}
+
+Shared::Shared(config::Config c) : config(std::move(c)), capacity(std::make_unique<Capacity>()) {
+  config::Config in_force = config;
+  capacity->adopt(in_force.upstreams);
+  rules.store(std::make_shared<const Rules>(std::move(in_force), nullptr));
   if (!config.audit.sqlite.empty()) {
     audit::SinkOptions options;
     options.path = config.audit.sqlite;
@@ -84,12 +106,13 @@ Shared::~Shared() = default;
 
 std::string Shared::reload() {
   std::lock_guard lock(reload_mutex);
+  constexpr std::string_view refused = "the new config was refused, the running one stays: ";
   config::Config fresh;
   try {
     fresh = config.source == "environment" ? config::from_env() : config::load_file(config.source);
   } catch (const std::exception& e) {
     metrics::bump(metrics::counters().reload_failures);
-    return std::string("the new config was refused, the running one stays: ") + e.what();
+    return std::string(refused) + e.what();
   }
   if (config.listen_from_command_line) {
     fresh.listen_host = config.listen_host;
@@ -98,21 +121,49 @@ std::string Shared::reload() {
   }
   if (auto what = config::unreloadable_change(config, fresh)) {
     metrics::bump(metrics::counters().reload_failures);
-    return "the new config was refused, the running one stays: " + *what +
-           " changed, which takes a restart (a reload applies auth, admin, aliases and routes)";
+    return std::string(refused) + *what +
+           " changed, which takes a restart (a reload applies everything but listen, threads and the audit "
+           "database)";
   }
-  const auto routes = fresh.routes.size();
-  rules.store(std::make_shared<const Rules>(std::move(fresh), config.upstreams), std::memory_order_release);
+  const auto previous = current_rules();
+  std::shared_ptr<const Rules> next;
+  try {
+    // Everything that can fail comes before the rate state takes the new upstreams, so that a
+    // refusal changes nothing.
+    auto probe = std::make_shared<Rules>(fresh, previous.get());
+    capacity->adopt(fresh.upstreams);
+    next = std::make_shared<const Rules>(std::move(fresh), probe.get());
+  } catch (const std::exception& e) {
+    metrics::bump(metrics::counters().reload_failures);
+    return std::string(refused) + e.what();
+  }
+  const auto routes = next->config.routes.size();
+  const auto upstreams = next->config.upstreams.size();
+  rules.store(std::move(next), std::memory_order_release);
   metrics::bump(metrics::counters().reloads);
-  log::info("reloaded " + config.source + ": " + std::to_string(routes) + " routes in force for new requests");
+  log::info("reloaded " + config.source + ": " + std::to_string(upstreams) + " upstreams and " +
+            std::to_string(routes) + " routes in force for new requests");
   return {};
 }
 
-Worker::Worker(Shared& s) : shared(s) {
-  pools.reserve(s.config.upstreams.size());
-  for (std::size_t i = 0; i < s.config.upstreams.size(); ++i) {
-    pools.emplace_back(s.config.upstreams[i], s.tls[i].get(), watchdog);
+Worker::Worker(Shared& s) : shared(s) {}
+
+upstream::Pool& Worker::pool_for(const Rules& rules, const config::Upstream& u) {
+  const auto slot = u.state_slot;
+  if (slot >= pools.size()) {
+    pools.resize(slot + 1);
   }
+  const auto& tls = rules.tls[static_cast<std::size_t>(&u - rules.config.upstreams.data())];
+  auto& pool = pools[slot];
+  if (!pool || !pool->serves(u, tls.get())) {
+    if (pool) {
+      pool->retire();
+      retired_pools.push_back(std::move(pool));
+    }
+    pool = std::make_unique<upstream::Pool>(u, tls, watchdog);
+  }
+  pool->set_max_idle(u.max_idle_connections);
+  return *pool;
 }
 
 void Worker::begin_drain(std::chrono::milliseconds grace) {
@@ -198,7 +249,7 @@ void Gateway::run() {
 
 void Gateway::serve() {
   auto& workers = impl_->workers;
-  const auto grace = impl_->shared.config.limits.shutdown_grace;
+  const auto grace = impl_->shared.current_rules()->config.limits.shutdown_grace;
   // First signal: drain (each worker stops when its last connection closes, or when the grace
   // period ends). Second signal: stop now.
   asio::signal_set signals(workers[0]->ioc, SIGINT, SIGTERM);

@@ -359,7 +359,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     const auto& chain = std::get<std::vector<route::Candidate>>(resolved);
     const std::int64_t tokens = info.input_token_estimate + std::max<std::int64_t>(max_tokens, 0);
     double usd = 0;
-    if (auto price = worker.shared.prices.find(chain.front().model)) {
+    if (auto price = client.rules->prices.find(chain.front().model)) {
       usd = audit::cost_usd(*price, info.input_token_estimate, std::max<std::int64_t>(max_tokens, 0), 0, 0);
     }
     auto admitted = worker.shared.keys->admit(*client.virtual_key, route->label(), tokens, usd);
@@ -483,7 +483,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     if (translating) {
       adapt_headers(up_req, dialect, u.kind);
     }
-    upstream::Exchange x(worker.pool_for(&u), Clock::now() + u.timeouts.total);
+    upstream::Exchange x(worker.pool_for(*client.rules, u), u, Clock::now() + u.timeouts.total);
     bump(c.upstream_attempts);
     if (auto err = co_await x.start(up_req, grant->key)) {
       count_failure(*err);
@@ -566,7 +566,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     client.response_headers.emplace_back("x-spillway-attempts", std::to_string(attempts));
     client.response_headers.emplace_back(
         "x-spillway-queued-ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(grant->queued).count()));
-    const auto max_whole = worker.shared.config.limits.max_upstream_response_bytes;
+    const auto max_whole = client.rules->config.limits.max_upstream_response_bytes;
     std::optional<dialect::core::Usage> usage;
     bool keep;
     if (translated) {

@@ -63,7 +63,7 @@ asio::awaitable<bool> handle_model(Client& client, Worker& worker, Dialect diale
 
 asio::awaitable<bool> handle_ready(Client& client, Worker& worker) {
   boost::json::array names;
-  for (const auto& u : worker.shared.config.upstreams) {
+  for (const auto& u : client.rules->config.upstreams) {
     names.emplace_back(u.name);
   }
   boost::json::object body{{"status", "ready"}, {"config", worker.shared.config.source}, {"upstreams", std::move(names)}};
@@ -72,7 +72,6 @@ asio::awaitable<bool> handle_ready(Client& client, Worker& worker) {
 
 asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& req) {
   metrics::bump(metrics::counters().requests_total);
-  client.rules = worker.shared.current_rules();
   const auto path = path_of(req.target());
   // HEAD is GET without the body (respond() leaves it out).
   const auto method = req.method() == http::verb::head ? http::verb::get : req.method();
@@ -199,9 +198,12 @@ asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
   } ended{worker};
   upstream::Watch watch(worker.watchdog, socket);
   beast::flat_buffer buffer;
-  const auto& limits = worker.shared.config.limits;
 
   for (;;) {
+    // Reading takes the limits in force now; the request itself, the config in force once its
+    // headers are in (a request that comes after a reload has the new one).
+    const auto reading = worker.shared.current_rules();
+    const auto& limits = reading->config.limits;
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
@@ -231,6 +233,7 @@ asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
       break;
     }
 
+    auto rules = worker.shared.current_rules();
     const auto& head = parser.get();
     const auto dialect = dialect_of(path_of(head.target()), head);
     if (auto length = parser.content_length(); length && *length > limits.max_body_bytes) {
@@ -261,7 +264,7 @@ asio::awaitable<void> run_session(tcp::socket socket, Worker& worker) {
 
     ClientRequest req = parser.release();
     Client client{socket, watch, req.version(), req.keep_alive() && !worker.draining,
-                  req.method() == http::verb::head, limits.stream_ping, {}, {}};
+                  req.method() == http::verb::head, rules->config.limits.stream_ping, {}, {}, std::move(rules)};
     const bool again = co_await dispatch(client, worker, req);
     if (!again || worker.draining) {
       break;

@@ -37,29 +37,34 @@ class Sink;
 }
 namespace spillway::server {
 
-// The part of the config a reload may replace (auth, admin, aliases, routes), with what is
-// built from it. A request takes the current one when it starts and keeps it to its end, so a
-// reload never changes the rules under a request in flight.
+// The config in force, with what is built from it. A reload replaces it whole; a request takes
+// the current one when it starts and keeps it to its end, so a reload never changes the rules,
+// limits or upstreams under a request in flight. What must outlive one config (rate state,
+// connection pools, the audit database, the listeners) lives in Shared and Worker instead.
 struct Rules {
-  Rules(config::Config c, const std::vector<config::Upstream>& upstreams);
-  config::Config config;
-  route::Router router;  // candidates point into Shared::config.upstreams
+  // `previous`: the config this one replaces (null at start), whose TLS contexts carry over
+  // to upstreams whose TLS settings did not change.
+  Rules(config::Config c, const Rules* previous);
+  config::Config config;  // its upstreams have their state slots (Capacity::adopt)
+  route::Router router;   // candidates point into config.upstreams
   auth::Authenticator authenticator;
+  std::vector<std::shared_ptr<asio::ssl::context>> tls;  // by upstream index; null for http
+  audit::PriceTable prices;  // the built-in table behind the config's own entries
 };
 
 struct Shared {
   explicit Shared(config::Config c);
   ~Shared();
-  config::Config config;  // as started: listen, threads, limits, audit and upstreams stay
+  // As started: what a reload cannot change (listen, threads, the audit database) comes from
+  // here; everything else from current_rules().
+  config::Config config;
+  std::unique_ptr<Capacity> capacity;  // rate-limit buckets and the wait queue (capacity.hpp)
   std::atomic<std::shared_ptr<const Rules>> rules;
   std::shared_ptr<const Rules> current_rules() const { return rules.load(std::memory_order_acquire); }
   // Re-reads the config (the file it came from, or the environment). Returns "" when the new
-  // rules are in force, else why the running ones stay. Thread-safe.
+  // config is in force, else why the running one stays. Thread-safe.
   std::string reload();
   std::mutex reload_mutex;
-  std::vector<std::unique_ptr<asio::ssl::context>> tls;  // by upstream index; null for http
-  std::unique_ptr<Capacity> capacity;  // rate-limit buckets and the wait queue (capacity.hpp)
-  audit::PriceTable prices;            // the built-in table behind the config's own entries
   std::unique_ptr<audit::Sink> audit;  // null when auditing is off
   std::unique_ptr<keys::KeyGate> keys;  // virtual keys (spillway keys); null when auditing is off
 };
@@ -69,8 +74,11 @@ struct Worker {
   Shared& shared;
   asio::io_context ioc{1};
   std::optional<tcp::acceptor> acceptor;
-  upstream::Watchdog watchdog{ioc};   // deadlines of the client and upstream sockets
-  std::vector<upstream::Pool> pools;  // by upstream index
+  upstream::Watchdog watchdog{ioc};  // deadlines of the client and upstream sockets
+  // Idle connections by upstream state slot. A pool whose upstream moved (a reload changed its
+  // address or TLS settings) is retired, not destroyed: exchanges in flight still use it.
+  std::vector<std::unique_ptr<upstream::Pool>> pools;
+  std::vector<std::unique_ptr<upstream::Pool>> retired_pools;
 
   // Graceful shutdown: once draining, no new connections are accepted and every connection
   // closes after its current response; the worker stops when its last one is gone.
@@ -80,9 +88,8 @@ struct Worker {
   void begin_drain(std::chrono::milliseconds grace);  // on this worker's own thread
   void session_ended();
 
-  upstream::Pool& pool_for(const config::Upstream* u) {
-    return pools[static_cast<std::size_t>(u - shared.config.upstreams.data())];
-  }
+  // The pool for `u`, an upstream of `rules`; on this worker's thread.
+  upstream::Pool& pool_for(const Rules& rules, const config::Upstream& u);
 };
 
 using ClientRequest = http::request<http::string_body>;

@@ -32,7 +32,7 @@ ApiError unreachable(const config::Upstream& u, std::string_view what, const boo
 }
 }  // namespace
 
-std::unique_ptr<asio::ssl::context> make_tls_context(const config::Upstream& upstream) {
+std::shared_ptr<asio::ssl::context> make_tls_context(const config::Upstream& upstream) {
   if (!upstream.tls) {
     return nullptr;
   }

@@ -59,7 +59,7 @@ class Connection {
 };
 
 // TLS settings of one upstream, shared by all worker threads (SSL_CTX is thread-safe).
-std::unique_ptr<asio::ssl::context> make_tls_context(const config::Upstream& upstream);
+std::shared_ptr<asio::ssl::context> make_tls_context(const config::Upstream& upstream);
 
 // Resolves, connects and (for https) handshakes within `deadline`. Errors: bad_gateway naming
 // the upstream (unreachable, TLS failure) or timeout.

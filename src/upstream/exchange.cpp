@@ -17,7 +17,8 @@ bool stale_connection(const boost::system::error_code& ec) {
 }
 }  // namespace
 
-Exchange::Exchange(Pool& pool, Clock::time_point deadline) : pool_(pool), deadline_(deadline) {}
+Exchange::Exchange(Pool& pool, const config::Upstream& upstream, Clock::time_point deadline)
+    : pool_(pool), upstream_(upstream), deadline_(deadline) {}
 
 Clock::time_point Exchange::arm(std::chrono::milliseconds phase) {
   const auto now = Clock::now();
@@ -27,7 +28,7 @@ Clock::time_point Exchange::arm(std::chrono::milliseconds phase) {
 }
 
 ApiError Exchange::io_error(const boost::system::error_code& ec, std::string_view what) const {
-  const auto& u = pool_.upstream();
+  const auto& u = upstream_;
   if (ec == beast::error::timeout) {
     auto e = make_error(ErrorKind::timeout,
                         "upstream '" + u.name + "' timed out (" + std::string(what) + ")",
@@ -48,7 +49,7 @@ bool Exchange::is_event_stream() const {
 }
 
 asio::awaitable<std::optional<ApiError>> Exchange::start(Request& request, std::size_t key) {
-  const auto& u = pool_.upstream();
+  const auto& u = upstream_;
   const auto host = u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host;  // IPv6 literal
   const bool default_port = u.port == (u.tls ? 443 : 80);
   request.set(http::field::host, default_port ? host : host + ":" + std::to_string(u.port));
@@ -77,7 +78,7 @@ asio::awaitable<std::optional<ApiError>> Exchange::try_once(Request& request, bo
   reused = conn_ != nullptr;
   stale = false;
   if (!conn_) {
-    auto connected = co_await connect(pool_.upstream(), pool_.tls(), pool_.watchdog(), deadline_);
+    auto connected = co_await connect(upstream_, pool_.tls(), pool_.watchdog(), deadline_);
     if (auto* e = std::get_if<ApiError>(&connected)) {
       co_return *e;
     }
@@ -88,7 +89,7 @@ asio::awaitable<std::optional<ApiError>> Exchange::try_once(Request& request, bo
   parser_->header_limit(64 * 1024);
   parser_->body_limit(boost::none);  // bodies are relayed in pieces, not held
 
-  const auto first_byte_by = arm(pool_.upstream().timeouts.first_byte);  // for the write and the wait together
+  const auto first_byte_by = arm(upstream_.timeouts.first_byte);  // for the write and the wait together
   auto [wec, wn] = co_await conn_->visit(
       [&](auto& s) { return http::async_write(s, request, asio::as_tuple(asio::use_awaitable)); });
   conn_->watch.check(wec);
@@ -134,7 +135,7 @@ asio::awaitable<bool> Exchange::read_some(std::string& out) {
     auto& body = parser_->get().body();
     body.data = conn_->pieces.data();
     body.size = conn_->pieces.size();
-    arm(pool_.upstream().timeouts.between_events);
+    arm(upstream_.timeouts.between_events);
     auto [ec, n] = co_await conn_->visit(
         [&](auto& s) { return http::async_read_some(s, conn_->buffer, *parser_, asio::as_tuple(asio::use_awaitable)); });
     conn_->watch.check(ec);

@@ -2,7 +2,7 @@
 // One request/response exchange with an upstream, read in pieces so the caller can relay a
 // stream as it arrives. Sends; never decides (retries across candidates are the caller's).
 //
-//   Exchange x(pool, timeouts);
+//   Exchange x(pool, upstream, deadline);
 //   auto err = co_await x.start(request);      // connect/reuse, send, read response headers
 //   while (auto piece = co_await x.read_some())  // body bytes as they arrive
 //   x.finish();                                  // connection back to the pool when clean
@@ -20,7 +20,9 @@ using Request = http::request<http::string_body>;
 
 class Exchange {
  public:
-  Exchange(Pool& pool, Clock::time_point deadline);
+  // `upstream` is the config the request was routed with (its address, keys, timeouts); `pool`
+  // holds idle connections to that address. Both must outlive the exchange.
+  Exchange(Pool& pool, const config::Upstream& upstream, Clock::time_point deadline);
 
   // Sends `request` (Host, Content-Length and key number `key` of the upstream's pool are set
   // here; none when the pool is empty). nullopt on success: status() and headers() are valid.
@@ -55,6 +57,7 @@ class Exchange {
   ApiError io_error(const boost::system::error_code& ec, std::string_view what) const;
 
   Pool& pool_;
+  const config::Upstream& upstream_;
   Clock::time_point deadline_;
   std::unique_ptr<Connection> conn_;
   std::optional<http::response_parser<http::buffer_body>> parser_;

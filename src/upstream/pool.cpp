@@ -16,11 +16,19 @@ std::unique_ptr<Connection> Pool::take_idle() {
 }
 
 void Pool::put_idle(std::unique_ptr<Connection> c) {
+  if (retired_) {
+    return;  // closes it
+  }
   c->idle_since = Clock::now();
   idle_.push_back(std::move(c));
-  while (idle_.size() > upstream_.max_idle_connections) {
+  while (idle_.size() > max_idle_connections_) {
     idle_.erase(idle_.begin());
   }
+}
+
+void Pool::retire() {
+  retired_ = true;
+  idle_.clear();
 }
 
 }  // namespace spillway::upstream

@@ -1,6 +1,7 @@
-// Config reload (SIGHUP and POST /admin/reload): under load, new rules take effect for new
-// requests and no request fails, a request in flight finishes on the rules it started with, and
-// a config that is invalid or changes what needs a restart is refused while the old one stays.
+// Config reload (SIGHUP and POST /admin/reload): under load, new rules and upstreams take effect
+// for new requests and no request fails, a request in flight finishes on the rules it started
+// with, and a config that is invalid or changes what needs a restart is refused while the old
+// one stays.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -67,10 +68,10 @@ test('reloads under load: new rules for new requests, none failed, bad configs r
   assert.match(gw.stderr(), /the new config was refused, the running one stays: .*unknown upstream 'nowhere'/);
 
   // Through the admin API: a change that needs a restart is refused, with the reason.
-  rewrite(config(a, b, 'a', { limits: { max_body_bytes: 1024 } }));
+  rewrite(config(a, b, 'a', { threads: 3 }));
   let res = await fetch(`${gw.url}/admin/reload`, { method: 'POST' });
   assert.equal(res.status, 400);
-  assert.match((await res.json()).error.message, /limits changed, which takes a restart/);
+  assert.match((await res.json()).error.message, /threads changed, which takes a restart/);
   assert.equal((await ask(gw)).upstream, 'b');
 
   // And a good one is put in force at once.
@@ -80,11 +81,20 @@ test('reloads under load: new rules for new requests, none failed, bad configs r
   assert.deepEqual(await res.json(), { reloaded: true, routes: 1 });
   assert.equal((await ask(gw)).upstream, 'a');
 
+  // An upstream moved under load: 'a' now lives at b's address. Its old keep-alive connections
+  // are not reused; nothing fails.
+  const moved = config(a, b, 'a');
+  moved.upstreams[0] = upstreamFor('a', b, 'anthropic');
+  rewrite(moved);
+  process.kill(gw.pid, 'SIGHUP');
+  await waitFor(async () => (await ask(gw)).text.includes('from b'), 'upstream a to answer from its new address');
+  assert.equal((await ask(gw)).upstream, 'a');
+
   running = false;
   await Promise.all(agents);
   assert.ok(served >= 12, `the agents kept asking (${served})`);
   assert.deepEqual(failures, [], 'no request failed across the reloads');
   const m = await metrics(gw.url);
-  assert.equal(m.spillway_config_reloads_total, 2);
+  assert.equal(m.spillway_config_reloads_total, 3);
   assert.equal(m.spillway_config_reload_failures_total, 2);
 });

@@ -336,3 +336,40 @@ TEST(KeyBuckets, OutOfOrderClockNeverRefillsBackwards) {
 
 }  // namespace
 }  // namespace spillway::ratelimit
+
+namespace spillway::ratelimit {
+namespace {
+
+// A reload's new limits apply to the live buckets: what was used stays used.
+TEST(KeyBucketsRedeclare, KeepsWhatWasUsedWhenTheLimitMoves) {
+  KeyBuckets b(limits_rpm(4), {}, t0);
+  for (int i = 0; i < 3; ++i) {
+    admit_or_fail(b, input(0), t0);
+  }
+  b.redeclare(limits_rpm(6), {}, t0);
+  auto s = b.snapshot(t0);
+  EXPECT_EQ(s.effective.rpm, 6);
+  EXPECT_DOUBLE_EQ(s.requests_available, 3.0);  // 1 left of 4, plus the 2 the new limit adds
+  EXPECT_EQ(s.in_flight, 3);
+
+  b.redeclare(limits_rpm(2), {}, t0);  // lowered below what is in use: nothing more now
+  EXPECT_DOUBLE_EQ(b.snapshot(t0).requests_available, -1.0);
+  EXPECT_FALSE(b.try_admit(input(0), t0).ticket);
+  EXPECT_DOUBLE_EQ(b.snapshot(t0 + 60s).requests_available, 1.0);  // refills at the new rate
+  EXPECT_DOUBLE_EQ(b.snapshot(t0 + 120s).requests_available, 2.0);  // up to the new limit
+}
+
+TEST(KeyBucketsRedeclare, AddsAndRemovesBuckets) {
+  KeyBuckets b(limits_rpm(10), {}, t0);
+  admit_or_fail(b, input(500), t0);
+  Limits both = limits_rpm(10);
+  both.itpm = 1000;
+  b.redeclare(both, {}, t0);  // a new bucket starts full, less what is in flight
+  EXPECT_DOUBLE_EQ(b.snapshot(t0).input_available, 500.0);
+  b.redeclare(limits_rpm(10), {}, t0);
+  EXPECT_EQ(b.snapshot(t0).effective.itpm, 0);
+  EXPECT_TRUE(b.try_admit(input(5000), t0).ticket);  // no input limit any more
+}
+
+}  // namespace
+}  // namespace spillway::ratelimit
