@@ -39,8 +39,10 @@ void explain(const ExplainOptions& o) {
   Dialect dialect = Dialect::anthropic;
   if (o.path == "/v1/chat/completions" || o.path == "/chat/completions") {
     dialect = Dialect::openai;
+  } else if (o.path == "/v1/responses" || o.path == "/responses") {
+    dialect = Dialect::responses;
   } else if (o.path != "/v1/messages") {
-    fail("--path must be /v1/messages or /v1/chat/completions, not " + o.path);
+    fail("--path must be /v1/messages, /v1/chat/completions or /v1/responses, not " + o.path);
   }
   std::map<std::string, std::string> headers;
   for (const auto& h : o.headers) {

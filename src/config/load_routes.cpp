@@ -99,23 +99,26 @@ void read_match(const YamlFile& file, const Field& match, const std::vector<Mode
     }
   }
   if (auto f = criteria.get("dialect")) {
-    const auto v = as_string(file, *f, "expected anthropic or openai");
+    const auto v = as_string(file, *f, "expected anthropic, openai or responses");
     when.dialect = dialect_from_string(v);
     if (!when.dialect) {
-      file.fail(f->line, f->where + ": unknown dialect '" + v + "'; expected anthropic or openai");
+      file.fail(f->line, f->where + ": unknown dialect '" + v + "'; expected anthropic, openai or responses");
     }
   }
   if (auto f = criteria.get("path")) {
     if (criteria.get("dialect")) {
       file.fail(f->line, f->where + ": give either path or dialect, not both (a path says its dialect)");
     }
-    const auto v = as_string(file, *f, "expected /v1/messages or /v1/chat/completions");
+    const auto v = as_string(file, *f, "expected /v1/messages, /v1/chat/completions or /v1/responses");
     if (v == "/v1/messages") {
       when.dialect = Dialect::anthropic;
     } else if (v == "/v1/chat/completions") {
       when.dialect = Dialect::openai;
+    } else if (v == "/v1/responses") {
+      when.dialect = Dialect::responses;
     } else {
-      file.fail(f->line, f->where + ": unknown path '" + v + "'; expected /v1/messages or /v1/chat/completions");
+      file.fail(f->line, f->where + ": unknown path '" + v +
+                             "'; expected /v1/messages, /v1/chat/completions or /v1/responses");
     }
   }
   if (auto f = criteria.get("header")) {

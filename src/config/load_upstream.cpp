@@ -59,7 +59,8 @@ Upstream read_upstream(const YamlFile& file, const Field& item, const EnvLookup&
 
   Field kind = map.require("kind");
   auto dialect = dialect_from_string(as_string(file, kind, "expected anthropic or openai"));
-  if (!dialect) {
+  if (!dialect || *dialect == Dialect::responses) {
+    // An upstream speaks Messages or Chat Completions; Responses clients are translated to them.
     file.fail(kind.line, who + ": unknown kind '" + kind.value.Scalar() + "'; expected anthropic or openai");
   }
   u.kind = *dialect;

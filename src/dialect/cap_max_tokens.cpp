@@ -14,8 +14,11 @@ std::string cap_max_tokens(Dialect dialect, std::string_view body, std::int64_t 
   json_scan::TopLevelScanner scanner(body);
   json_scan::Member member;
   while (scanner.next(member)) {
-    const bool limit = json_scan::key_equals(member.raw_key, "max_tokens") ||
-                       (dialect == Dialect::openai && json_scan::key_equals(member.raw_key, "max_completion_tokens"));
+    const bool limit =
+        dialect == Dialect::responses
+            ? json_scan::key_equals(member.raw_key, "max_output_tokens")
+            : json_scan::key_equals(member.raw_key, "max_tokens") ||
+                  (dialect == Dialect::openai && json_scan::key_equals(member.raw_key, "max_completion_tokens"));
     if (!limit) {
       continue;
     }
@@ -37,7 +40,9 @@ std::string cap_max_tokens(Dialect dialect, std::string_view body, std::int64_t 
     const auto brace = body.find('{');
     out.reserve(body.size() + 40);
     out.append(body.substr(0, brace + 1));
-    out.append(dialect == Dialect::anthropic ? "\"max_tokens\":" : "\"max_completion_tokens\":");
+    out.append(dialect == Dialect::anthropic ? "\"max_tokens\":"
+               : dialect == Dialect::openai  ? "\"max_completion_tokens\":"
+                                             : "\"max_output_tokens\":");
     out.append(replacement);
     const auto rest = body.substr(brace + 1);
     const bool empty_object = rest.find_first_not_of(" \t\r\n") != std::string_view::npos &&

@@ -49,6 +49,9 @@ struct Tool {
   std::string description;
   boost::json::value input_schema;  // a JSON Schema object
   std::optional<bool> strict;
+  // A Responses free-form tool: its raw text input travels as {"input": text} and is
+  // unwrapped again in the Responses answer.
+  bool custom = false;
 };
 
 enum class ToolChoiceType { auto_, any, none, named };

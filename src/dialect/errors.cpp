@@ -96,6 +96,16 @@ std::string error_body(Dialect dialect, const ApiError& error) {
 }
 
 std::string error_event(Dialect dialect, const ApiError& error) {
+  if (dialect == Dialect::responses) {
+    // The Responses stream's own error event: the fields at the top level, named by type.
+    const auto code = openai_error_code(error);
+    json::object e{{"type", "error"},
+                   {"code", code ? json::value(json::string_view(code->data(), code->size())) : json::value(nullptr)},
+                   {"message", error.message},
+                   {"param", nullptr},
+                   {"sequence_number", 0}};
+    return "event: error\ndata: " + json::serialize(e) + "\n\n";
+  }
   std::string body = error_body(dialect, error);
   std::string out;
   out.reserve(body.size() + 32);

@@ -1,5 +1,7 @@
 #include "dialect/json_fields.hpp"
 
+#include <random>
+
 #include <boost/json/parse.hpp>
 
 namespace spillway::dialect {
@@ -46,6 +48,18 @@ boost::json::value parse_arguments(const boost::json::value* args) {
     return *args;
   }
   return boost::json::object();
+}
+
+std::string random_id(std::string_view prefix) {
+  static constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+  std::string id(prefix);
+  for (int i = 0; i < 24; ++i) {
+    id += alphabet[pick(rng)];
+  }
+  return id;
 }
 
 }  // namespace spillway::dialect

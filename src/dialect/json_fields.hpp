@@ -21,4 +21,8 @@ std::string str_of(const boost::json::object& o, std::string_view key);
 // else (absent, empty, malformed, not an object) becomes {} (translation rule 3.2).
 boost::json::value parse_arguments(const boost::json::value* args);
 
+// An id for something the gateway makes up (msg_..., resp_..., fc_...): `prefix` and 24 random
+// letters and digits.
+std::string random_id(std::string_view prefix);
+
 }  // namespace spillway::dialect

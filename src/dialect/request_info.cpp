@@ -43,6 +43,8 @@ enum class Field {
   tools,
   thinking,
   reasoning_effort,
+  max_output_tokens,  // Responses
+  reasoning,          // Responses: {effort, summary}
 };
 
 Field field_from_key(std::string_view key) {
@@ -53,6 +55,8 @@ Field field_from_key(std::string_view key) {
   if (key == "tools") { return Field::tools; }
   if (key == "thinking") { return Field::thinking; }
   if (key == "reasoning_effort") { return Field::reasoning_effort; }
+  if (key == "max_output_tokens") { return Field::max_output_tokens; }
+  if (key == "reasoning") { return Field::reasoning; }
   return Field::other;
 }
 
@@ -81,6 +85,8 @@ class RequestHandler {
   Scalar max_tokens;
   Scalar max_completion_tokens;
   Scalar reasoning_effort;
+  Scalar max_output_tokens;
+  Kind reasoning_kind = Kind::absent;
   Kind tools_kind = Kind::absent;
   bool tools_non_empty = false;
   Kind thinking_kind = Kind::absent;
@@ -241,6 +247,8 @@ class RequestHandler {
       case Field::max_tokens: target = &max_tokens; break;
       case Field::max_completion_tokens: target = &max_completion_tokens; break;
       case Field::reasoning_effort: target = &reasoning_effort; break;
+      case Field::max_output_tokens: target = &max_output_tokens; break;
+      case Field::reasoning: reasoning_kind = kind; break;
       case Field::tools:
         tools_kind = kind;
         tools_non_empty = false;  // a later duplicate replaces an earlier one
@@ -369,6 +377,11 @@ std::variant<RequestInfo, ApiError> parse_request(Dialect dialect, std::string_v
     info.wants_thinking = h.thinking_kind == Kind::object &&
                           h.thinking_type.kind == Kind::string &&
                           h.thinking_type.text != "disabled";
+  } else if (dialect == Dialect::responses) {
+    if (auto err = read_token_limit(h.max_output_tokens, "max_output_tokens", info.max_tokens)) {
+      return invalid(std::move(*err));
+    }
+    info.wants_thinking = h.reasoning_kind == Kind::object;
   } else {
     // max_completion_tokens supersedes the deprecated max_tokens when both are sent.
     std::int64_t legacy = 0;
@@ -398,7 +411,9 @@ std::variant<RequestInfo, ApiError> parse_request(Dialect dialect, std::string_v
   while (scanner.next(member)) {
     if (json_scan::key_equals(member.raw_key, "messages") ||
         json_scan::key_equals(member.raw_key, "system") ||
-        json_scan::key_equals(member.raw_key, "tools")) {
+        json_scan::key_equals(member.raw_key, "tools") ||
+        json_scan::key_equals(member.raw_key, "input") ||          // Responses
+        json_scan::key_equals(member.raw_key, "instructions")) {
       input_bytes += member.value_end - member.value_begin;
     }
   }

@@ -16,7 +16,7 @@ namespace spillway::dialect {
 struct RequestInfo {
   std::string model;
   bool stream = false;
-  std::int64_t max_tokens = 0;         // max_tokens / max_completion_tokens, 0 if absent
+  std::int64_t max_tokens = 0;  // max_tokens / max_completion_tokens / max_output_tokens, 0 if absent
   std::int64_t input_token_estimate = 0;  // rough: bytes of message content / 4
   bool has_tools = false;
   bool wants_thinking = false;
@@ -32,7 +32,8 @@ std::variant<RequestInfo, ApiError> parse_request(Dialect dialect, std::string_v
 std::string rewrite_model(std::string_view body, std::string_view model);
 
 // Returns `body` with its output limit at most `ceiling`: a larger max_tokens (OpenAI: also
-// max_completion_tokens) lowered to it, an absent one added. Other bytes are kept.
+// max_completion_tokens; Responses: max_output_tokens) lowered to it, an absent one added.
+// Other bytes are kept.
 // Precondition: parse_request accepted `body`.
 std::string cap_max_tokens(Dialect dialect, std::string_view body, std::int64_t ceiling);
 

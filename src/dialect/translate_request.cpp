@@ -8,9 +8,12 @@
 #include <utility>
 
 #include "dialect/json_fields.hpp"
+#include "dialect/request_parts.hpp"
 
 namespace spillway::dialect {
 namespace {
+
+using namespace parts;
 
 namespace json = boost::json;
 using core::Block;
@@ -22,91 +25,6 @@ using core::Role;
 // turn first and rejects empty text.
 constexpr std::string_view leading_user_placeholder = "(continued)";
 constexpr std::int64_t default_max_tokens = 4096;
-
-ApiError bad(std::string message) {
-  return make_error(ErrorKind::invalid_request, std::move(message), ErrorSource::client);
-}
-
-std::optional<double> number_of(const json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key); v && v->is_number()) {
-    return v->to_number<double>();
-  }
-  return std::nullopt;
-}
-
-std::optional<std::int64_t> int_of(const json::object& o, std::string_view key) {
-  if (auto* v = o.if_contains(key)) {
-    return int64_of(*v);  // nullopt also for numbers out of int64's range
-  }
-  return std::nullopt;
-}
-
-using Dropped = std::vector<std::string>;
-
-// The list ends up in a response header and a log line, and unknown field names are the
-// client's: keep names to header-safe characters and the list short.
-constexpr std::size_t max_dropped_names = 32;
-constexpr std::size_t max_dropped_name_length = 64;
-constexpr std::string_view more_dropped = "(more)";
-
-void note(Dropped& dropped, std::string name) {
-  if (name.size() > max_dropped_name_length) {
-    name.resize(max_dropped_name_length);
-  }
-  for (char& c : name) {
-    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                      c == '-' || c == '.' || c == ' ' || c == '(' || c == ')';
-    if (!safe) {
-      c = '?';
-    }
-  }
-  if (std::find(dropped.begin(), dropped.end(), name) != dropped.end()) {
-    return;
-  }
-  if (dropped.size() < max_dropped_names) {
-    dropped.push_back(std::move(name));
-  } else if (dropped.back() != more_dropped) {
-    dropped.emplace_back(more_dropped);
-  }
-}
-
-// Whether a field the translation cannot carry asked for anything: null, false, "", [] and {}
-// say no more than leaving the field out, and neither do OpenAI's documented defaults.
-bool asks_for_something(std::string_view key, const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null: return false;
-    case json::kind::bool_: return v.get_bool();
-    case json::kind::string: {
-      std::string_view s = v.get_string();
-      return !s.empty() && !(key == "service_tier" && (s == "auto" || s == "default"));
-    }
-    case json::kind::array: return !v.get_array().empty();
-    case json::kind::object: return !v.get_object().empty();
-    default:
-      return !((key == "presence_penalty" || key == "frequency_penalty" || key == "top_logprobs") &&
-               v.to_number<double>() == 0.0);
-  }
-}
-
-// Notes each key of `o` outside `known` that asks for something, as prefix + key;
-// cache_control is one name wherever it sits (Claude Code puts it on many things).
-void note_unknown(const json::object& o, std::initializer_list<std::string_view> known, std::string_view prefix,
-                  Dropped& dropped) {
-  for (const auto& kv : o) {
-    std::string_view key = kv.key();
-    if (std::find(known.begin(), known.end(), key) != known.end() || !asks_for_something(key, kv.value())) {
-      continue;
-    }
-    note(dropped, key == "cache_control" ? std::string(key) : std::string(prefix) + std::string(key));
-  }
-}
-
-Block text_block(std::string text) {
-  Block b;
-  b.type = BlockType::text;
-  b.text = std::move(text);
-  return b;
-}
 
 // Text of a system value / OpenAI text content: a string or an array of text parts.
 std::variant<std::vector<std::string>, ApiError> text_parts(const json::value& v, std::string_view what,
@@ -648,30 +566,8 @@ bool is_blank(const std::string& s) {
 
 // ---- thinking, effort and structured output -----------------------------------------------
 
-constexpr std::int64_t min_thinking_budget = 1024;  // Anthropic's minimum budget_tokens
-
 bool is_anthropic_effort(std::string_view e) {
   return e == "low" || e == "medium" || e == "high" || e == "xhigh" || e == "max";
-}
-
-// OpenAI reasoning_effort -> an Anthropic thinking budget; each level maps back to itself.
-std::optional<std::int64_t> budget_for_effort(std::string_view effort) {
-  if (effort == "minimal") {
-    return min_thinking_budget;
-  }
-  if (effort == "low") {
-    return 2048;
-  }
-  if (effort == "medium") {
-    return 8192;
-  }
-  if (effort == "high") {
-    return 16384;
-  }
-  if (effort == "xhigh" || effort == "max") {
-    return 32768;
-  }
-  return std::nullopt;
 }
 
 // reasoning_effort for local servers: low, medium or high, the levels every OpenAI-compatible
@@ -682,15 +578,6 @@ std::string_view effort_for_budget(std::int64_t budget) {
 
 std::string_view effort_for_openai(std::string_view anthropic_effort) {
   return anthropic_effort == "low" || anthropic_effort == "medium" ? anthropic_effort : "high";
-}
-
-// The JSON Schema of a structured-output request, or an error when there is none.
-std::variant<json::value, ApiError> output_schema_of(const json::object& holder, std::string_view what) {
-  auto* schema = holder.if_contains("schema");
-  if (!schema || !schema->is_object()) {
-    return bad(std::string(what) + " needs a schema object");
-  }
-  return *schema;
 }
 
 // Anthropic output_config.format (or the older top-level output_format beta).
@@ -841,13 +728,20 @@ void emit_openai_reasoning(const core::Request& request, json::object& out, Drop
 
 std::variant<RequestTranslation, ApiError> translate_request(Dialect client, Dialect upstream, const json::value& body,
                                                             std::string_view upstream_model) {
-  auto parsed = client == Dialect::anthropic ? parse_anthropic_request(body) : parse_openai_request(body);
+  auto parsed = client == Dialect::anthropic ? parse_anthropic_request(body)
+                : client == Dialect::openai  ? parse_openai_request(body)
+                                             : parse_responses_request(body);
   if (auto* e = std::get_if<ApiError>(&parsed)) {
     return std::move(*e);
   }
   auto& request = std::get<core::Request>(parsed);
   RequestTranslation out;
   out.dropped = std::move(request.dropped);
+  for (const auto& t : request.tools) {
+    if (t.custom) {
+      out.custom_tools.push_back(t.name);
+    }
+  }
   out.body = upstream == Dialect::openai ? emit_openai_request(request, upstream_model, &out.dropped)
                                          : emit_anthropic_request(request, upstream_model, &out.dropped);
   return out;

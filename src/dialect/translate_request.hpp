@@ -21,6 +21,9 @@ struct RequestTranslation {
   // Request features the upstream will not see, named in the client's dialect, each once:
   // what the client's parser found no place for, then what the upstream's dialect lacks.
   std::vector<std::string> dropped;
+  // Responses clients: the free-form (custom) tools, whose calls go back as custom_tool_call
+  // items with the raw input (responses_response.hpp).
+  std::vector<std::string> custom_tools;
 };
 
 // parse(client dialect) + emit(upstream dialect). Same-dialect pairs go through the core form
@@ -32,6 +35,9 @@ std::variant<RequestTranslation, ApiError> translate_request(Dialect client, Dia
 // The parsers fill core::Request::dropped.
 std::variant<core::Request, ApiError> parse_anthropic_request(const boost::json::value& body);
 std::variant<core::Request, ApiError> parse_openai_request(const boost::json::value& body);
+// OpenAI Responses (Codex). previous_response_id, conversation and background need state the
+// gateway does not keep: refused with a 400 saying so. store is ignored (nothing is stored).
+std::variant<core::Request, ApiError> parse_responses_request(const boost::json::value& body);
 
 // Chat Completions body for an OpenAI-compatible upstream. Uses `max_tokens` (local servers
 // know it; max_completion_tokens is OpenAI-only) and asks for usage when streaming. Names what

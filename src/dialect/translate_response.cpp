@@ -41,18 +41,6 @@ const json::object* obj_of(const json::object* o, std::string_view key) {
   return (v && v->is_object()) ? &v->get_object() : nullptr;
 }
 
-std::string random_id(std::string_view prefix) {
-  static constexpr std::string_view alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
-  std::string id(prefix);
-  for (int i = 0; i < 24; ++i) {
-    id += alphabet[pick(rng)];
-  }
-  return id;
-}
-
 // Anthropic tool ids must match ^[a-zA-Z0-9_-]+$ (3.2).
 bool valid_tool_id(std::string_view id) {
   return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {

@@ -212,7 +212,7 @@ void report_dropped(Client& client, const std::vector<std::string>& dropped, Dia
   for (const auto& name : dropped) {
     list += (list.empty() ? "" : ", ") + name;
   }
-  log::warn(std::string("translating a ") + (from == Dialect::anthropic ? "Messages" : "Chat Completions") +
+  log::warn(std::string("translating a ") + (from == Dialect::anthropic ? "Messages" : from == Dialect::openai ? "Chat Completions" : "Responses") +
             " request for upstream '" + u.name + "' dropped: " + list);
   auto& headers = client.response_headers;
   headers.erase(std::remove_if(headers.begin(), headers.end(), [](const auto& h) { return h.first == "x-spillway-dropped"; }),
@@ -540,7 +540,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
       }
       if (translated) {
         co_return co_await respond(client, http::status::bad_request, "application/json",
-                                   dialect::translate_error_body(u.kind, dialect, 400, error_body), u.name);
+                                   dialect::translate_error_body(u.kind, error_dialect(dialect), 400, error_body), u.name);
       }
       co_return co_await respond(client, http::status::bad_request, "application/json", std::move(error_body), u.name);
     }

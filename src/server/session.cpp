@@ -34,6 +34,9 @@ Dialect dialect_of(std::string_view path, const ClientRequest& req) {
   if (path.ends_with("/chat/completions")) {
     return Dialect::openai;
   }
+  if (path == "/v1/responses" || path == "/responses" || path.starts_with("/v1/responses/")) {
+    return Dialect::responses;
+  }
   return req.find("anthropic-version") != req.end() ? Dialect::anthropic : Dialect::openai;
 }
 
@@ -96,11 +99,14 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
   const bool is_messages = path == "/v1/messages";
   const bool is_count = path == "/v1/messages/count_tokens";
   const bool is_chat = path == "/v1/chat/completions" || path == "/chat/completions";
+  // Codex appends /responses to its provider's base_url, with or without /v1.
+  const bool is_responses = path == "/v1/responses" || path == "/responses";
   const bool is_models = path == "/v1/models" || path == "/models";
   // Every model request is accounted for, refused ones included (server/account.hpp).
   std::optional<RequestAccount> account;
-  if ((is_messages || is_count || is_chat) && method == http::verb::post) {
-    account.emplace(client, worker, req, dialect, is_count ? "count_tokens" : is_chat ? "chat" : "messages");
+  if ((is_messages || is_count || is_chat || is_responses) && method == http::verb::post) {
+    account.emplace(client, worker, req, dialect,
+                    is_count ? "count_tokens" : is_chat ? "chat" : is_responses ? "responses" : "messages");
   }
 
   auto header = [&req](std::string_view name) {
@@ -154,7 +160,7 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
     co_return co_await respond(client, http::status::ok, "application/json", boost::json::serialize(body));
   }
 
-  if ((is_messages || is_count || is_chat) && method == http::verb::post) {
+  if ((is_messages || is_count || is_chat || is_responses) && method == http::verb::post) {
     co_return co_await handle_proxy(client, worker, dialect, req, is_count);
   }
   if (is_models && method == http::verb::get) {
@@ -163,7 +169,16 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
   if (path.starts_with("/v1/models/") && path.size() > 11 && method == http::verb::get) {
     co_return co_await handle_model(client, worker, dialect, path.substr(11));
   }
-  if (is_messages || is_count || is_chat || is_models) {
+  if (path.starts_with("/v1/responses/")) {
+    // Retrieving, cancelling or listing the items of a stored response.
+    co_return co_await respond_error(
+        client, dialect,
+        make_error(ErrorKind::not_found,
+                   "responses are not stored by this gateway, so they cannot be retrieved; send the whole "
+                   "conversation in input",
+                   ErrorSource::client));
+  }
+  if (is_messages || is_count || is_chat || is_responses || is_models) {
     auto e = make_error(ErrorKind::invalid_request,
                                                 std::string(http::to_string(method)) + " is not allowed on " +
                                                     std::string(path),

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "common/log.hpp"
+#include "dialect/responses_response.hpp"
 #include "dialect/stream_translate.hpp"
 #include "dialect/translate_request.hpp"
 #include "dialect/translate_response.hpp"
@@ -50,21 +51,54 @@ asio::awaitable<std::optional<std::string>> read_whole(upstream::Exchange& x, st
   co_return whole;
 }
 
-// One translator for either direction, fed upstream bytes, giving client bytes.
+// One translator for any pair, fed upstream bytes, giving client bytes. A Responses client is
+// served from Anthropic events: a Chat Completions upstream's chunks become those first.
 class StreamTranslator {
  public:
-  StreamTranslator(Dialect client, const dialect::RequestInfo& info, const TranslatedRequest& t) {
-    if (client == Dialect::anthropic) {
+  StreamTranslator(Dialect client, Dialect upstream, const dialect::RequestInfo& info, const TranslatedRequest& t) {
+    if (client == Dialect::responses) {
+      to_responses_.emplace(dialect::AnthropicToResponsesStream::Options{info.model, t.custom_tools, {}, 0});
+      if (upstream == Dialect::openai) {
+        to_anthropic_.emplace(
+            dialect::OpenAiToAnthropicStream::Options{info.model, info.wants_thinking, info.input_token_estimate, {}});
+      }
+    } else if (client == Dialect::anthropic) {
       to_anthropic_.emplace(dialect::OpenAiToAnthropicStream::Options{info.model, t.thinking, info.input_token_estimate, {}});
     } else {
       to_openai_.emplace(dialect::AnthropicToOpenAiStream::Options{info.model, t.include_usage, true, {}, 0});
     }
   }
   void feed(std::string_view bytes, std::string& out) {
-    to_anthropic_ ? to_anthropic_->feed(bytes, out) : to_openai_->feed(bytes, out);
+    if (to_responses_) {
+      if (to_anthropic_) {
+        events_.clear();
+        to_anthropic_->feed(bytes, events_);
+        to_responses_->feed(events_, out);
+      } else {
+        to_responses_->feed(bytes, out);
+      }
+    } else if (to_anthropic_) {
+      to_anthropic_->feed(bytes, out);
+    } else {
+      to_openai_->feed(bytes, out);
+    }
   }
-  std::string finish() { return to_anthropic_ ? to_anthropic_->finish() : to_openai_->finish(); }
-  std::string fail(const ApiError& e) { return to_anthropic_ ? to_anthropic_->fail(e) : to_openai_->fail(e); }
+  std::string finish() {
+    if (to_responses_) {
+      std::string out;
+      if (to_anthropic_) {
+        to_responses_->feed(to_anthropic_->finish(), out);
+      }
+      return out + to_responses_->finish();
+    }
+    return to_anthropic_ ? to_anthropic_->finish() : to_openai_->finish();
+  }
+  std::string fail(const ApiError& e) {
+    if (to_responses_) {
+      return to_responses_->fail(e);
+    }
+    return to_anthropic_ ? to_anthropic_->fail(e) : to_openai_->fail(e);
+  }
   // Anthropic semantics, as the upstream reported them (or estimated, when it reported none).
   dialect::core::Usage usage() const {
     dialect::core::Usage u;
@@ -73,6 +107,11 @@ class StreamTranslator {
       u.output_tokens = to_anthropic_->output_tokens();
       u.cache_read_input_tokens = to_anthropic_->cache_read_input_tokens();
       u.cache_creation_input_tokens = to_anthropic_->cache_creation_input_tokens();
+    } else if (to_responses_) {
+      u.input_tokens = to_responses_->input_tokens();
+      u.output_tokens = to_responses_->output_tokens();
+      u.cache_read_input_tokens = to_responses_->cache_read_input_tokens();
+      u.cache_creation_input_tokens = to_responses_->cache_creation_input_tokens();
     } else {
       u.input_tokens = to_openai_->input_tokens();
       u.output_tokens = to_openai_->output_tokens();
@@ -85,6 +124,8 @@ class StreamTranslator {
  private:
   std::optional<dialect::OpenAiToAnthropicStream> to_anthropic_;
   std::optional<dialect::AnthropicToOpenAiStream> to_openai_;
+  std::optional<dialect::AnthropicToResponsesStream> to_responses_;
+  std::string events_;  // Anthropic events on their way to Responses, reused
 };
 
 }  // namespace
@@ -110,6 +151,7 @@ std::variant<TranslatedRequest, ApiError> translate_request(Dialect client, Dial
   TranslatedRequest out;
   out.body = std::move(request.body);
   out.dropped = std::move(request.dropped);
+  out.custom_tools = std::move(request.custom_tools);
   out.include_usage = flag(value, {"stream_options", "include_usage"});
   out.thinking = flag(value, {"thinking", "type"});
   return out;
@@ -139,7 +181,7 @@ asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Di
     if (client_dialect == Dialect::anthropic && status == 503) {
       out_status = static_cast<http::status>(529);  // Anthropic's overloaded
     }
-    auto text = dialect::translate_error_body(upstream_dialect, client_dialect, static_cast<int>(status),
+    auto text = dialect::translate_error_body(upstream_dialect, error_dialect(client_dialect), static_cast<int>(status),
                                               body ? *body : std::string{});
     co_return co_await respond(client, out_status, "application/json", std::move(text), u.name);
   }
@@ -173,7 +215,9 @@ asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Di
       std::erase_if(response.content, [](const auto& b) { return b.type == dialect::core::BlockType::thinking; });
     }
     auto out = client_dialect == Dialect::anthropic ? dialect::emit_anthropic_response(response, info.model)
-                                                     : dialect::emit_openai_response(response, info.model);
+               : client_dialect == Dialect::openai
+                   ? dialect::emit_openai_response(response, info.model)
+                   : dialect::emit_responses_response(response, info.model, translated.custom_tools);
     co_return co_await respond(client, http::status::ok, "application/json", std::move(out), u.name);
   }
 
@@ -222,7 +266,7 @@ asio::awaitable<bool> relay_translated(Client& client, upstream::Exchange& x, Di
     co_return !ec;
   };
 
-  StreamTranslator translator(client_dialect, info, translated);
+  StreamTranslator translator(client_dialect, upstream_dialect, info, translated);
   std::string piece;
   std::string out;  // reused: no allocation per piece
   while (co_await x.read_some(piece)) {

@@ -17,6 +17,7 @@ struct TranslatedRequest {
   std::string body;           // in the upstream's dialect
   bool include_usage = false; // OpenAI client asked for a usage chunk
   bool thinking = false;      // Anthropic client asked for thinking blocks
+  std::vector<std::string> custom_tools;  // Responses client: its free-form tools
   // Request features the upstream will not see, in the client's dialect (docs/translation.md).
   std::vector<std::string> dropped;
 };
