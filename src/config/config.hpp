@@ -67,6 +67,9 @@ struct Upstream {
   OutputReservation output_reservation = OutputReservation::max_tokens;  // default by kind
   CacheReads cache_reads = CacheReads::counted;                          // default by kind
   bool predict = true;  // false: no rate model, only 429 cool-downs (for comparisons)
+  // kind openai only: the server also serves POST /v1/responses (OpenAI's own API, recent vLLM
+  // and Ollama), so Responses requests (Codex) go to it as they are instead of translated.
+  bool responses = false;
   std::size_t max_idle_connections = 64;  // per worker thread
 
   // Set by the gateway when the config goes into service (server/capacity), not read from the

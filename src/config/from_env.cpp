@@ -74,6 +74,7 @@ Config from_env(const EnvLookup& env) {
     auto url = non_empty(env, "SPILLWAY_OPENAI_URL").value_or("https://api.openai.com/v1");
     config.upstreams.push_back(
         make_upstream(env, "openai", Dialect::openai, "SPILLWAY_OPENAI_URL", url, "OPENAI_API_KEY"));
+    config.upstreams.back().responses = true;  // OpenAI serves the Responses API itself
   }
   if (local_url) {
     std::string key_env = non_empty(env, "SPILLWAY_LOCAL_API_KEY") ? "SPILLWAY_LOCAL_API_KEY" : "";

@@ -47,7 +47,8 @@ Timeouts read_timeouts(const YamlFile& file, const Field& field) {
 Upstream read_upstream(const YamlFile& file, const Field& item, const EnvLookup& env) {
   MapFields map(file, item,
                 {"name", "kind", "base_url", "api_key_env", "api_key_file", "ca_file", "models",
-                 "max_idle_connections", "timeouts", "limits", "output_reservation", "cache_reads", "predict"});
+                 "max_idle_connections", "timeouts", "limits", "output_reservation", "cache_reads", "predict",
+                 "responses"});
   Upstream u;
 
   Field name = map.require("name");
@@ -156,6 +157,16 @@ Upstream read_upstream(const YamlFile& file, const Field& item, const EnvLookup&
       file.fail(f->line, who + ": predict must be true or false, not '" + v + "'");
     }
     u.predict = v == "true";
+  }
+  if (auto f = map.get("responses")) {
+    const std::string v = as_string(file, *f, "expected true or false");
+    if (v != "true" && v != "false") {
+      file.fail(f->line, who + ": responses must be true or false, not '" + v + "'");
+    }
+    if (u.kind != Dialect::openai && v == "true") {
+      file.fail(f->line, who + ": responses applies to kind openai (an Anthropic upstream has no Responses API)");
+    }
+    u.responses = v == "true";
   }
   if (auto f = map.get("cache_reads")) {
     const std::string v = as_string(file, *f, "expected free or counted");

@@ -129,11 +129,16 @@ json::object responses_error(const ApiError& error) {
 
 std::string emit_responses_response(const core::Response& response, std::string_view client_model,
                                     const std::vector<std::string>& custom_tools) {
+  const std::string id = random_id("resp_");
   json::array output;
+  // Items are named after the response, in output order, as in a stream.
+  auto item_id = [&](std::string_view prefix) {
+    return std::string(prefix) + id.substr(5) + "_" + std::to_string(output.size());
+  };
   json::array texts;  // consecutive text blocks make one message
   auto flush_texts = [&] {
     if (!texts.empty()) {
-      output.push_back(message_item(random_id("msg_"), "completed", std::move(texts)));
+      output.push_back(message_item(item_id("msg_"), "completed", std::move(texts)));
       texts = json::array{};
     }
   };
@@ -146,14 +151,14 @@ std::string emit_responses_response(const core::Response& response, std::string_
         break;
       case core::BlockType::thinking:
         flush_texts();
-        output.push_back(reasoning_item(random_id("rs_"), json::array{summary_part(b.text)}));
+        output.push_back(reasoning_item(item_id("rs_"), json::array{summary_part(b.text)}));
         break;
       case core::BlockType::tool_use:
         flush_texts();
         if (is_custom(custom_tools, b.name)) {
-          output.push_back(custom_call_item(random_id("ctc_"), "completed", b.id, b.name, custom_input(b.input)));
+          output.push_back(custom_call_item(item_id("ctc_"), "completed", b.id, b.name, custom_input(b.input)));
         } else {
-          output.push_back(function_call_item(random_id("fc_"), "completed", b.id, b.name, json::serialize(b.input)));
+          output.push_back(function_call_item(item_id("fc_"), "completed", b.id, b.name, json::serialize(b.input)));
         }
         break;
       default: break;
@@ -161,8 +166,7 @@ std::string emit_responses_response(const core::Response& response, std::string_
   }
   flush_texts();
   const bool cut = response.stop_reason == core::StopReason::max_tokens;
-  auto out = response_object(random_id("resp_"), now_s(), cut ? "incomplete" : "completed", client_model,
-                             std::move(output));
+  auto out = response_object(id, now_s(), cut ? "incomplete" : "completed", client_model, std::move(output));
   if (cut) {
     out["incomplete_details"] = json::object{{"reason", "max_output_tokens"}};
   }

@@ -41,8 +41,11 @@ void UsageSniffer::feed(std::string_view bytes) {
       into = name == "input" ? &input_ : name == "output" ? &output_ : name == "cache_read_input" ? &cache_read_
              : name == "cache_creation_input"                           ? &cache_creation_
                                                                         : nullptr;
-    } else {
+    } else if (dialect_ == Dialect::openai) {
       into = name == "prompt" ? &input_ : name == "completion" ? &output_ : name == "cached" ? &cache_read_ : nullptr;
+    } else {
+      // Responses: input_tokens (cache included), output_tokens, input_tokens_details.cached_tokens.
+      into = name == "input" ? &input_ : name == "output" ? &output_ : name == "cached" ? &cache_read_ : nullptr;
     }
     if (into != nullptr) {
       *into = *value;
@@ -60,8 +63,8 @@ std::optional<core::Usage> UsageSniffer::usage() const {
   u.cache_creation_input_tokens = std::max<std::int64_t>(0, cache_creation_);
   u.output_tokens = std::max<std::int64_t>(0, output_);
   const std::int64_t input = std::max<std::int64_t>(0, input_);
-  // OpenAI's prompt_tokens includes the cached ones.
-  u.input_tokens = dialect_ == Dialect::openai ? std::max<std::int64_t>(0, input - u.cache_read_input_tokens) : input;
+  // OpenAI's prompt_tokens (and the Responses input_tokens) include the cached ones.
+  u.input_tokens = dialect_ != Dialect::anthropic ? std::max<std::int64_t>(0, input - u.cache_read_input_tokens) : input;
   return u;
 }
 

@@ -28,7 +28,10 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 using upstream::Clock;
 using metrics::bump;
 
-std::string upstream_target(const config::Upstream& u, bool count_tokens) {
+std::string upstream_target(const config::Upstream& u, Dialect body_dialect, bool count_tokens) {
+  if (body_dialect == Dialect::responses) {
+    return u.base_path + "/responses";
+  }
   if (u.kind == Dialect::openai) {
     return u.base_path + "/chat/completions";
   }
@@ -37,9 +40,10 @@ std::string upstream_target(const config::Upstream& u, bool count_tokens) {
   return v1 + (count_tokens ? "/messages/count_tokens" : "/messages");
 }
 
-upstream::Request build_upstream_request(const ClientRequest& req, const config::Upstream& u, bool count_tokens,
-                                         std::string body) {
-  upstream::Request out{http::verb::post, upstream_target(u, count_tokens), 11};
+// `body_dialect`: what the body speaks (the upstream's, or the client's Responses relayed as is).
+upstream::Request build_upstream_request(const ClientRequest& req, const config::Upstream& u, Dialect body_dialect,
+                                         bool count_tokens, std::string body) {
+  upstream::Request out{http::verb::post, upstream_target(u, body_dialect, count_tokens), 11};
   const auto connection_tokens = req[http::field::connection];
   for (const auto& f : req) {
     if (forward_request_header(f.name_string(), connection_tokens)) {
@@ -450,7 +454,8 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
       record->queued_ms += std::chrono::duration_cast<std::chrono::milliseconds>(grant->queued).count();
       record->overflowed = i >= ask.overflow_from;
     }
-    const bool translating = u.kind != dialect;
+    // Responses go as they are to an OpenAI upstream that serves them; else translated.
+    const bool translating = u.kind != dialect && !(dialect == Dialect::responses && u.responses);
     if (translating && count_tokens) {
       // An OpenAI-compatible server cannot count Anthropic tokens: a local estimate.
       co_return co_await estimate_tokens(client, info);
@@ -479,7 +484,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
                        : cand.model != info.model ? dialect::rewrite_model(req.body(), cand.model)
                        : last                     ? std::move(req.body())
                                                   : std::string(req.body());
-    auto up_req = build_upstream_request(req, u, count_tokens, std::move(body));
+    auto up_req = build_upstream_request(req, u, translating ? u.kind : dialect, count_tokens, std::move(body));
     if (translating) {
       adapt_headers(up_req, dialect, u.kind);
     }

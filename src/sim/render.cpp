@@ -1,6 +1,7 @@
 #include "sim/render.hpp"
 
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "sim/json_text.hpp"
 
@@ -229,6 +230,106 @@ void render_openai_stream(std::string& out, std::vector<std::size_t>& ends,
   out.append("data: [DONE]\n\n");
 }
 
+// ---- OpenAI Responses (POST /v1/responses), as OpenAI sends it ------------------------------
+// Shapes are built as JSON values here: this endpoint serves tests of Codex, not benchmarks.
+
+namespace json = boost::json;
+
+json::object responses_usage(const ReplyContext& ctx, std::int64_t output) {
+  const std::int64_t input = ctx.input_tokens + ctx.cache_read_tokens;  // cached ones included
+  return {{"input_tokens", input},
+          {"input_tokens_details", {{"cached_tokens", ctx.cache_read_tokens}}},
+          {"output_tokens", output},
+          {"output_tokens_details", {{"reasoning_tokens", 0}}},
+          {"total_tokens", input + output}};
+}
+
+std::string joined(const ReplyTokens& tokens) {
+  std::string text;
+  for (auto piece : tokens.pieces) {
+    text.append(piece);
+  }
+  return text;
+}
+
+// The one output item: a message, or a function call. `whole` fills in its content.
+json::object responses_item(const ReplyContext& ctx, const ReplyPlan& plan, const ReplyTokens& tokens, bool whole) {
+  const std::string_view status = whole ? "completed" : "in_progress";
+  if (plan.kind == ReplyPlan::Kind::tool) {
+    return {{"id", "fc_" + std::string(ctx.id)}, {"type", "function_call"},     {"status", status},
+            {"call_id", ctx.tool_id},           {"name", plan.tool_name},     {"arguments", whole ? plan.tool_input : ""}};
+  }
+  json::array content;
+  if (whole) {
+    content.push_back({{"type", "output_text"}, {"text", joined(tokens)}, {"annotations", json::array{}}});
+  }
+  return {{"id", "msg_" + std::string(ctx.id)}, {"type", "message"}, {"status", status}, {"role", "assistant"},
+          {"content", std::move(content)}};
+}
+
+json::object responses_object(const ReplyContext& ctx, const ReplyPlan& plan, const ReplyTokens& tokens,
+                              std::string_view status) {
+  json::array output;
+  json::value usage = nullptr;
+  json::value incomplete = nullptr;
+  if (status != "in_progress") {
+    output.push_back(responses_item(ctx, plan, tokens, true));
+    usage = responses_usage(ctx, output_count(tokens));
+    if (tokens.truncated) {
+      incomplete = json::object{{"reason", "max_output_tokens"}};
+    }
+  }
+  return {{"id", "resp_" + std::string(ctx.id)}, {"object", "response"}, {"created_at", ctx.created},
+          {"status", status}, {"error", nullptr}, {"incomplete_details", std::move(incomplete)},
+          {"model", ctx.model}, {"output", std::move(output)}, {"usage", std::move(usage)}};
+}
+
+void render_responses_stream(std::string& out, std::vector<std::size_t>& ends, const ReplyContext& ctx,
+                             const ReplyPlan& plan, const ReplyTokens& tokens) {
+  const bool tool = plan.kind == ReplyPlan::Kind::tool;
+  std::int64_t sequence = 0;
+  auto event = [&](std::string_view type, json::object fields) {
+    json::object data{{"type", type}};
+    for (auto& kv : fields) {
+      data.emplace(kv.key(), std::move(kv.value()));
+    }
+    data["sequence_number"] = sequence++;
+    sse(out, type, json::serialize(data));
+  };
+  const std::string item_id = (tool ? "fc_" : "msg_") + std::string(ctx.id);
+  event("response.created", {{"response", responses_object(ctx, plan, tokens, "in_progress")}});
+  event("response.in_progress", {{"response", responses_object(ctx, plan, tokens, "in_progress")}});
+  event("response.output_item.added", {{"output_index", 0}, {"item", responses_item(ctx, plan, tokens, false)}});
+  if (!tool) {
+    event("response.content_part.added",
+          {{"item_id", item_id}, {"output_index", 0}, {"content_index", 0},
+           {"part", {{"type", "output_text"}, {"text", ""}, {"annotations", json::array{}}}}});
+  }
+  for (auto piece : tokens.pieces) {
+    if (tool) {
+      event("response.function_call_arguments.delta", {{"item_id", item_id}, {"output_index", 0}, {"delta", piece}});
+    } else {
+      event("response.output_text.delta",
+            {{"item_id", item_id}, {"output_index", 0}, {"content_index", 0}, {"delta", piece}});
+    }
+    ends.push_back(out.size());
+  }
+  if (tool) {
+    event("response.function_call_arguments.done",
+          {{"item_id", item_id}, {"output_index", 0}, {"arguments", plan.tool_input}});
+  } else {
+    const auto text = joined(tokens);
+    event("response.output_text.done", {{"item_id", item_id}, {"output_index", 0}, {"content_index", 0}, {"text", text}});
+    event("response.content_part.done",
+          {{"item_id", item_id}, {"output_index", 0}, {"content_index", 0},
+           {"part", {{"type", "output_text"}, {"text", text}, {"annotations", json::array{}}}}});
+  }
+  event("response.output_item.done", {{"output_index", 0}, {"item", responses_item(ctx, plan, tokens, true)}});
+  const std::string_view status = tokens.truncated ? "incomplete" : "completed";
+  event(tokens.truncated ? "response.incomplete" : "response.completed",
+        {{"response", responses_object(ctx, plan, tokens, status)}});
+}
+
 }  // namespace
 
 ReplyTokens tokenize(const ReplyPlan& plan, std::int64_t max_tokens) {
@@ -248,6 +349,10 @@ ReplyTokens tokenize(const ReplyPlan& plan, std::int64_t max_tokens) {
 void render_json(std::string& out, const ReplyContext& ctx, const ReplyPlan& plan,
                  const ReplyTokens& tokens) {
   const bool tool = plan.kind == ReplyPlan::Kind::tool;
+  if (ctx.dialect == Dialect::responses) {
+    out.append(json::serialize(responses_object(ctx, plan, tokens, tokens.truncated ? "incomplete" : "completed")));
+    return;
+  }
   if (ctx.dialect == Dialect::anthropic) {
     out.append("{\"id\":");
     append_json_string(out, ctx.id);
@@ -304,6 +409,8 @@ void render_stream(std::string& out, std::vector<std::size_t>& token_ends, const
   token_ends.clear();
   if (ctx.dialect == Dialect::anthropic) {
     render_anthropic_stream(out, token_ends, ctx, plan, tokens);
+  } else if (ctx.dialect == Dialect::responses) {
+    render_responses_stream(out, token_ends, ctx, plan, tokens);
   } else {
     render_openai_stream(out, token_ends, ctx, plan, tokens);
   }

@@ -39,8 +39,9 @@ void append_content_text(const json::value& content, std::string& out) {
     }
     const auto* type = obj->if_contains("type");
     const auto* text = obj->if_contains("text");
-    if (type != nullptr && type->is_string() && type->get_string() == "text" && text != nullptr &&
-        text->is_string()) {
+    // "text" blocks (Messages, Chat Completions), "input_text" parts (Responses).
+    if (type != nullptr && type->is_string() && (type->get_string() == "text" || type->get_string() == "input_text") &&
+        text != nullptr && text->is_string()) {
       if (!out.empty()) {
         out.push_back('\n');
       }
@@ -183,8 +184,11 @@ std::variant<MockRequest, std::string> parse_mock_request(std::string_view body)
   if (r.max_tokens == 0) {
     r.max_tokens = as_int(obj->if_contains("max_tokens"));
   }
+  if (r.max_tokens == 0) {
+    r.max_tokens = as_int(obj->if_contains("max_output_tokens"));  // Responses
+  }
   std::size_t bytes = 0;
-  for (const char* key : {"messages", "system", "tools"}) {
+  for (const char* key : {"messages", "system", "tools", "input", "instructions"}) {
     if (const auto* v = obj->if_contains(key)) {
       bytes += json::serialize(*v).size();
     }
@@ -201,6 +205,19 @@ std::variant<MockRequest, std::string> parse_mock_request(std::string_view body)
       const auto* content = last.if_contains("content");
       if (role != nullptr && role->is_string() && role->get_string() == "user" &&
           content != nullptr) {
+        append_content_text(*content, r.last_user_text);
+      }
+    }
+  }
+  // Responses: a string input is the user's text; else the last item, when it is a user message.
+  if (const auto* input = obj->if_contains("input")) {
+    if (input->is_string()) {
+      r.last_user_text = std::string(input->get_string());
+    } else if (input->is_array() && !input->get_array().empty() && input->get_array().back().is_object()) {
+      const auto& last = input->get_array().back().get_object();
+      const auto* role = last.if_contains("role");
+      const auto* content = last.if_contains("content");
+      if (role != nullptr && role->is_string() && role->get_string() == "user" && content != nullptr) {
         append_content_text(*content, r.last_user_text);
       }
     }

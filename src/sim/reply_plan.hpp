@@ -43,7 +43,7 @@ struct MockRequest {
   std::string last_user_text;     // text blocks of the final message when it is the user's
 };
 
-// Parses a Messages / Chat Completions / count_tokens body. Returns the error message for a
+// Parses a Messages / Chat Completions / Responses / count_tokens body. Returns the error message for a
 // 400 when the body is not a JSON object or lacks a string "model".
 std::variant<MockRequest, std::string> parse_mock_request(std::string_view body);
 

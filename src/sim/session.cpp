@@ -129,7 +129,7 @@ std::string_view default_error_message(int status) {
   }
 }
 
-enum class Route { messages, count_tokens, models, stats, none };
+enum class Route { messages, count_tokens, responses, models, stats, none };
 
 template <class Stream>
 class Session {
@@ -271,10 +271,11 @@ class Session {
     }
     const ReplyTokens tokens = tokenize(plan, mreq.max_tokens);
     ReplyContext ctx;
-    ctx.dialect = options_.dialect;
+    ctx.dialect = route == Route::responses ? Dialect::responses : options_.dialect;
     ctx.model = mreq.model;
     id_.clear();
-    append_random_id(id_, options_.dialect == Dialect::anthropic ? "msg_" : "chatcmpl-", 24);
+    append_random_id(id_, ctx.dialect == Dialect::anthropic ? "msg_" : ctx.dialect == Dialect::openai ? "chatcmpl-" : "",
+                     24);
     ctx.id = id_;
     tool_id_.clear();
     if (plan.kind == ReplyPlan::Kind::tool) {
@@ -358,6 +359,8 @@ class Session {
       }
     } else if (path == "/v1/chat/completions" || path == "/chat/completions") {
       return Route::messages;
+    } else if (path == "/v1/responses" || path == "/responses") {
+      return Route::responses;  // OpenAI's Responses API
     }
     if (path == "/v1/models") {
       return Route::models;

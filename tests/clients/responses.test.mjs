@@ -1,7 +1,8 @@
 // The Responses API (POST /v1/responses), the dialect Codex speaks: the official openai SDK's
 // responses.create, whole and streamed, with a tool loop, through spillway to a Chat
-// Completions server and to an Anthropic-style API; then the real Codex CLI (npm @openai/codex,
-// `codex exec`) running a tool loop the same two ways.
+// Completions server, to an Anthropic-style API and (as it is) to an upstream that serves the
+// Responses API itself; then the real Codex CLI (npm @openai/codex, `codex exec`) running a
+// tool loop the same three ways.
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -33,17 +34,20 @@ describe('openai SDK responses.create through spillway', () => {
   before(async () => {
     const local = await startMock(suite, 'openai', ['--reply', REPLY]);
     const claude = await startMock(suite, 'anthropic', ['--reply', REPLY]);
+    const native = await startMock(suite, 'openai', ['--reply', REPLY]);
     const gw = await startGateway(suite, {
-      upstreams: [upstreamFor('local', local, 'openai'), upstreamFor('claude', claude, 'anthropic')],
+      upstreams: [upstreamFor('local', local, 'openai'), upstreamFor('claude', claude, 'anthropic'),
+        upstreamFor('native', native, 'openai', { responses: true })],
       routes: [
         { match: { model: 'gpt-local*' }, to: [{ upstream: 'local', model: 'qwen2.5-coder' }] },
+        { match: { model: 'gpt-native*' }, to: ['native'] },
         { match: { model: '*' }, to: [{ upstream: 'claude', model: 'claude-sonnet-4-5' }] },
       ],
     });
     openai = new OpenAI({ apiKey: 'unused', baseURL: `${gw.url}/v1`, maxRetries: 0, timeout: 20_000 });
   });
 
-  for (const [model, upstream] of [['gpt-local-1', 'local'], ['gpt-5', 'claude']]) {
+  for (const [model, upstream] of [['gpt-local-1', 'local'], ['gpt-5', 'claude'], ['gpt-native-1', 'native']]) {
     test(`${upstream} upstream: a whole response`, async () => {
       const { data: res, response } = await openai.responses
         .create({ model, instructions: 'Be brief.', input: 'Say something.', max_output_tokens: 100 })
@@ -140,8 +144,13 @@ function runCodex(args, { cwd, env }) {
 const GATEWAY_KEY = 'sk-spillway-codex-test-key';
 const FINAL = 'The proof file is written.';
 
-for (const dialect of ['openai', 'anthropic']) {
-  test(`Codex CLI runs a tool loop through spillway to ${dialect === 'openai' ? 'a Chat Completions' : 'an Anthropic'} upstream`, async (t) => {
+const CODEX_UPSTREAMS = {
+  openai: 'a Chat Completions upstream',
+  anthropic: 'an Anthropic upstream',
+  responses: 'an upstream that serves the Responses API',
+};
+for (const [dialect, what] of Object.entries(CODEX_UPSTREAMS)) {
+  test(`Codex CLI runs a tool loop through spillway to ${what}`, async (t) => {
     const dir = tempDir(t);
     const home = join(dir, 'home');
     const codexHome = join(dir, 'codex-home');
@@ -154,10 +163,10 @@ for (const dialect of ['openai', 'anthropic']) {
       { tool: 'exec_command', input: { cmd: `echo ${token} > proof.txt` } },
       { text: FINAL },
     ]));
-    const mock = await startMock(t, dialect, ['--script', script]);
+    const mock = await startMock(t, dialect === 'anthropic' ? 'anthropic' : 'openai', ['--script', script]);
     const gw = await startGateway(t, {
       auth: [{ sha256: createHash('sha256').update(GATEWAY_KEY).digest('hex'), name: 'codex' }],
-      upstreams: [upstreamFor('up', mock, dialect)],
+      upstreams: [dialect === 'responses' ? upstreamFor('up', mock, 'openai', { responses: true }) : upstreamFor('up', mock, dialect)],
       routes: [{ match: { model: 'gpt-*' }, to: [{ upstream: 'up', model: 'served-model' }] }],
     });
     writeFileSync(join(codexHome, 'config.toml'), [

@@ -106,3 +106,52 @@ test('Responses requests are routed, capped and audited like the other dialects'
   }
   assert.deepEqual(rows.filter((r) => r.status === 400).length, 3);
 });
+
+test('an upstream that serves the Responses API gets Responses requests as they are', async (t) => {
+  const openai = await startMock(t, 'openai', ['--reply', 'straight through unchanged']);
+  const chat = await startMock(t, 'openai', ['--reply', 'translated on the way']);
+  const db = join(tempDir(t), 'audit.db');
+  const gw = await startGateway(t, {
+    audit: { sqlite: db },
+    upstreams: [upstreamFor('openai', openai, 'openai', { responses: true }), upstreamFor('vllm', chat, 'openai')],
+    routes: [
+      { name: 'native', match: { model: 'gpt-*' }, to: [{ upstream: 'openai', model: 'gpt-5' }] },
+      { name: 'local', match: { model: '*' }, to: ['vllm'] },
+    ],
+  });
+  const expected = [];
+  for (const stream of [false, true]) {
+    const session = `native-${stream}`;
+    const before = await stats(openai);
+    const res = await respond(gw, { model: 'gpt-5-codex', input: 'Hello there.', stream },
+      { 'x-spillway-session': session, 'x-mock-cache-read': '3' });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.upstream, 'openai');
+    const response = stream ? completedOf(res.text) : JSON.parse(res.text);
+    // The provider's own answer: its ids (the mock names its item after the response) and the
+    // model it was asked for, which the route rewrote.
+    assert.equal(response.output[0].id, `msg_${response.id.slice(5)}`);
+    assert.equal(response.model, 'gpt-5');
+    assert.equal(response.output[0].content[0].text, 'straight through unchanged');
+    assert.equal(response.usage.input_tokens_details.cached_tokens, 3);
+    const after = await stats(openai);
+    expected.push({ session, response, input: after.input_tokens - before.input_tokens,
+      output: after.output_tokens - before.output_tokens });
+  }
+  // The same client to a Chat Completions server: translated (item ids are the gateway's).
+  const translated = JSON.parse((await respond(gw, { model: 'qwen', input: 'Hello there.' })).text);
+  assert.equal(translated.output[0].id, `msg_${translated.id.slice(5)}_0`);
+  assert.equal(translated.output[0].content[0].text, 'translated on the way');
+  assert.equal((await stats(chat)).requests, 1);
+
+  assert.equal((await gw.stop()).code, 0);
+  for (const e of expected) {
+    const [r] = queryDb(db, `SELECT * FROM requests WHERE session = '${e.session}'`);
+    assert.equal(r.upstream, 'openai');
+    assert.equal(r.upstream_model, 'gpt-5');
+    assert.equal(r.output_tokens, e.output);
+    assert.equal(r.input_tokens, e.input, 'uncached input, as for every dialect');
+    assert.equal(r.cache_read_tokens, 3);
+    assert.equal(e.response.usage.input_tokens, r.input_tokens + r.cache_read_tokens);
+  }
+});

@@ -27,6 +27,14 @@ TEST(LoadErrors, YamlSyntaxErrorPointsAtItsLine) {
   expect_error("listen: 127.0.0.1:4000\nupstreams: [\n  {name: a,\nroutes: x: y\n", 4, "YAML syntax error");
 }
 
+TEST(LoadErrors, ResponsesIsForOpenAiUpstreamsAndABoolean) {
+  expect_error("upstreams:\n  - {name: a, kind: anthropic, base_url: 'http://h', responses: true}\n", 2,
+               "upstream 'a': responses applies to kind openai");
+  expect_error("upstreams:\n  - {name: a, kind: openai, base_url: 'http://h', responses: maybe}\n", 2,
+               "responses must be true or false");
+  expect_error("upstreams:\n  - {name: a, kind: responses, base_url: 'http://h'}\n", 2, "unknown kind 'responses'");
+}
+
 TEST(LoadErrors, EmptyDocument) {
   expect_error("", 0, "the config is empty");
   expect_error("# only a comment\n", 0, "the config is empty");

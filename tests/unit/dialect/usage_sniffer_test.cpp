@@ -32,6 +32,21 @@ TEST(UsageSniffer, OpenAiPromptIncludesCachedTokens) {
   EXPECT_EQ(u->output_tokens, 50);
 }
 
+TEST(UsageSniffer, ResponsesInputIncludesCachedTokens) {
+  UsageSniffer s(Dialect::responses);
+  // A stream: created (usage null), a delta, completed with the totals.
+  s.feed("event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"usage\":null}}\n\n");
+  s.feed("event: response.output_text.delta\ndata: {\"delta\":\"the \\\"output_tokens\\\": 9\"}\n\n");
+  s.feed(R"(event: response.completed
+data: {"type":"response.completed","response":{"usage":{"input_tokens":1000,"input_tokens_details":)"
+         R"({"cached_tokens":800},"output_tokens":50,"output_tokens_details":{"reasoning_tokens":7},"total_tokens":1050}}})");
+  auto u = s.usage();
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->input_tokens, 200);
+  EXPECT_EQ(u->cache_read_input_tokens, 800);
+  EXPECT_EQ(u->output_tokens, 50);
+}
+
 TEST(UsageSniffer, NothingSeenIsNothing) {
   UsageSniffer s(Dialect::openai);
   s.feed("data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n");
