@@ -4,7 +4,7 @@
 // against the demo's own audit database, and every child it started must be gone afterwards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,4 +107,27 @@ test('demo: an unknown tier is refused with the known ones named', async () => {
     assert.match(e.stderr, /unknown tier 'anthropic-tier-9'.*anthropic-tier-1/);
     return true;
   });
+});
+
+test('demo: Ctrl-C stops the run and every process it started', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'spillway-demo-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const child = spawn(spillwayBin(), ['demo', '--duration', '30', '--agents', '2', '--db', join(dir, 'demo.db')]);
+  let stdout = '';
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // Interrupt once the agents are at work: the first live row of run A is printed.
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (/^direct\s+\[/m.test(stdout)) resolve();
+    });
+    child.on('exit', () => reject(new Error(`exited early:\n${stdout}`)));
+  });
+  const premium = stdout.match(/^\s+premium\s+(http:\/\/\S+)/m)[1];
+  await fetch(`${premium}/v1/models`);  // it is up now...
+  child.kill('SIGINT');
+  const { code } = await exited;
+  assert.equal(code, 130, stdout);
+  assert.match(stdout, /interrupted; every process it started is stopped/);
+  await assert.rejects(fetch(`${premium}/v1/models`), 'the premium simulator is gone');
 });
