@@ -33,10 +33,10 @@ test('demo: the summary prints what the audit database holds, and spillway spare
   const dir = mkdtempSync(join(tmpdir(), 'spillway-demo-test-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = join(dir, 'demo.db');
-  // Tier 1 (30,000 input tokens a minute for Sonnet) is hit within seconds by three agents.
+  // Tier 1 (30,000 input tokens a minute for Sonnet) is hit within seconds by four agents.
   const { stdout } = await run(
     spillwayBin(),
-    ['demo', '--duration', '8', '--agents', '3', '--tier', 'anthropic-tier-1', '--db', db],
+    ['demo', '--duration', '8', '--agents', '4', '--tier', 'anthropic-tier-1', '--db', db],
     { timeout: 90_000 },
   );
   const rows = summaryRows(stdout);
