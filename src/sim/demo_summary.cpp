@@ -157,6 +157,11 @@ std::string format_summary(const RunFigures& direct, const RunFigures& gateway, 
        fixed(100 * itpm_utilisation(gateway.premium.input, itpm_bucket, itpm_per_minute, b.seconds), 1),
        "input / (bucket + refill in the run)");
   line("cost USD (local at 0)", fixed(direct.cost_usd, 4), fixed(gateway.cost_usd, 4), "list prices | audit db");
+  auto per_task = [&none](double cost, long tasks) {
+    return tasks > 0 ? fixed(cost / static_cast<double>(tasks), 4) : none;
+  };
+  line("cost USD per completed task", per_task(direct.cost_usd, a.tasks_done),
+       per_task(gateway.cost_usd, b.tasks_done), "cost / tasks completed");
   return out;
 }
 

@@ -71,6 +71,8 @@ test('demo: the summary prints what the audit database holds, and spillway spare
   }
   const cost = all.reduce((n, r) => n + (r.cost_usd ?? 0), 0);
   assert.equal(rows['cost USD (local at 0)'][G], cost.toFixed(4));
+  const tasks = num('tasks completed', G);
+  assert.equal(rows['cost USD per completed task'][G], tasks > 0 ? (cost / tasks).toFixed(4) : '-');
   assert.ok(num('local requests', G) > 0, 'spillway sent work to the local tier');
   assert.equal(num('local requests', D), 0, 'the direct run has no local tier');
 

@@ -75,6 +75,7 @@ TEST(DemoSummary, PrintsEachFigureFromItsSource) {
   EXPECT_EQ(r.at("local output tokens"), std::make_pair(std::string("0"), std::string("9000")));
   EXPECT_EQ(r.at("premium tokens/min"), std::make_pair(std::string("1218000"), std::string("914000")));
   EXPECT_EQ(r.at("cost USD (local at 0)").second, "1.4550");
+  EXPECT_EQ(r.at("cost USD per completed task").second, "0.1617");  // 1.455 / 9
   // 600000 / (450000 * 1.5) = 88.9 %
   EXPECT_EQ(r.at("premium ITPM utilisation %"), std::make_pair(std::string("88.9"), std::string("66.7")));
 }
@@ -84,6 +85,7 @@ TEST(DemoSummary, UnknownPremiumCountsShowAsDashes) {
   const auto r = rows(format_summary(a, a, 0, 0));
   EXPECT_EQ(r.at("429s answered by the premium"), std::make_pair(std::string("-"), std::string("-")));
   EXPECT_EQ(r.at("requests recorded").second, "-");
+  EXPECT_EQ(r.at("cost USD per completed task").first, "-") << "no task completed: no figure";
   EXPECT_EQ(r.at("premium ITPM utilisation %").first, "0.0");
 }
 
