@@ -7,11 +7,26 @@ namespace spillway::cli {
 
 void add_demo_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "demo", "Run the gateway in front of two simulated providers and drive a burst of agent requests through it");
+      "demo",
+      "Run simulated agents against a simulated premium provider at a real tier's limits, straight and then "
+      "through spillway (overflow to a simulated local server), and compare; no keys, no network (docs/demo.md)");
   auto options = std::make_shared<sim::DemoOptions>();
-  cmd->add_option("--requests", options->requests, "How many requests to send")->check(CLI::Range(1, 100000));
-  cmd->add_option("--concurrency", options->concurrency, "How many at a time")->check(CLI::Range(1, 1000));
-  cmd->add_flag("--keep-running", options->keep_running, "Leave the gateway up after the burst, until Ctrl-C");
+  cmd->add_option("--duration", options->duration_s, "Seconds per run (two runs)")
+      ->check(CLI::Range(2.0, 3600.0))
+      ->capture_default_str();
+  cmd->add_option("--agents", options->agents, "How many agents work at once")
+      ->check(CLI::Range(1, 200))
+      ->capture_default_str();
+  cmd->add_option("--tier", options->tier, "The premium's rate-limit tier from data/tiers.yaml, e.g. anthropic-tier-1")
+      ->capture_default_str();
+  cmd->add_option("--speedup", options->speedup,
+                  "Simulated time runs this much faster: models answer faster, tier limits scaled up alike")
+      ->check(CLI::Range(1.0, 100.0))
+      ->capture_default_str();
+  cmd->add_option("--db", options->db, "Audit database of the run through spillway (appended to)")
+      ->capture_default_str();
+  cmd->add_option("--seed", options->seed, "Seed of the workload")->capture_default_str();
+  cmd->add_flag("--keep-running", options->keep_running, "Leave the gateway up after its run, until Ctrl-C");
   cmd->callback([options] {
     int rc = 0;
     try {

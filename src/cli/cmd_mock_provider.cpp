@@ -28,6 +28,9 @@ void add_mock_provider_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--otpm", options->otpm, "output tokens per minute limit (0: unlimited)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--time-scale", options->time_scale,
+                  "buckets refill this many times faster than real time, holding the same (default 1)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--max-concurrency", options->max_concurrency,
                   "generation requests served at once; more wait in line (0: no limit)")
       ->check(CLI::NonNegativeNumber);

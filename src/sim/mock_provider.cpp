@@ -142,7 +142,7 @@ int run(const MockOptions& options) {
     }
   }
   if (options.rpm < 0 || options.itpm < 0 || options.otpm < 0 || options.max_concurrency < 0 || options.ttft_ms < 0 ||
-      options.latency_ms < 0 || options.tokens_per_s < 0) {
+      options.latency_ms < 0 || options.tokens_per_s < 0 || options.time_scale <= 0) {
     throw std::runtime_error("limits, delays and rates must not be negative");
   }
   MockState state(options);

@@ -16,6 +16,8 @@ struct MockOptions {
   long rpm = 0;
   long itpm = 0;
   long otpm = 0;
+  // Simulated time runs this many times faster for the buckets' refill (they hold the same).
+  double time_scale = 1;
   // Generation requests served at once; more wait first come first served (as vLLM queues
   // them). 0 = no limit.
   int max_concurrency = 0;

@@ -28,7 +28,7 @@ struct MockCounters {
 struct MockState {
   explicit MockState(MockOptions opts)
       : options(std::move(opts)),
-        limits(options.rpm, options.itpm, options.otpm),
+        limits(options.rpm, options.itpm, options.otpm, RateLimits::clock::now(), options.time_scale),
         slots(options.max_concurrency > 0 ? std::make_unique<ConcurrencySlots>(options.max_concurrency)
                                           : nullptr) {}
 

@@ -25,12 +25,14 @@ double RateLimits::Bucket::seconds_to_full() const {
   return seconds_until(static_cast<double>(limit));
 }
 
-RateLimits::RateLimits(long rpm, long itpm, long otpm, clock::time_point now) : last_(now) {
+RateLimits::RateLimits(long rpm, long itpm, long otpm, clock::time_point now, double time_scale)
+    : last_(now), time_scale_(time_scale > 0 ? time_scale : 1) {
   requests_.limit = std::max(0L, rpm);
   input_.limit = std::max(0L, itpm);
   output_.limit = std::max(0L, otpm);
   for (Bucket* b : {&requests_, &input_, &output_}) {
     b->level = static_cast<double>(b->limit);
+    b->time_scale = time_scale_;
   }
 }
 
@@ -60,7 +62,7 @@ RateLimits::Decision RateLimits::admit(std::int64_t input_tokens, clock::time_po
     double wait = 0;
     if (need > static_cast<double>(b.limit)) {
       // Retrying cannot help; still answer like a rate limit so clients back off.
-      wait = 60;
+      wait = 60 / time_scale_;
       if (d.admitted) {
         d.never_fits = true;
       }

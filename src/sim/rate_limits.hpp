@@ -17,8 +17,10 @@ class RateLimits {
  public:
   using clock = std::chrono::steady_clock;
 
-  // A limit of 0 means that dimension is unlimited (and gets no headers).
-  RateLimits(long rpm, long itpm, long otpm, clock::time_point now = clock::now());
+  // A limit of 0 means that dimension is unlimited (and gets no headers). `time_scale` > 1
+  // makes simulated time run faster: the buckets hold the same but refill time_scale times as
+  // fast (so `spillway demo` can play minutes of a real tier in seconds).
+  RateLimits(long rpm, long itpm, long otpm, clock::time_point now = clock::now(), double time_scale = 1);
 
   struct Decision {
     bool admitted = true;
@@ -59,8 +61,9 @@ class RateLimits {
   struct Bucket {
     long limit = 0;
     double level = 0;
+    double time_scale = 1;
     void refill(double elapsed_s);
-    double rate_per_s() const { return static_cast<double>(limit) / 60.0; }
+    double rate_per_s() const { return static_cast<double>(limit) * time_scale / 60.0; }
     double seconds_until(double amount) const;
     double seconds_to_full() const;
   };
@@ -68,6 +71,7 @@ class RateLimits {
 
   std::mutex mutex_;
   clock::time_point last_;
+  double time_scale_ = 1;
   Bucket requests_;
   Bucket input_;
   Bucket output_;

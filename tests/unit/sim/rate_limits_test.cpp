@@ -154,3 +154,23 @@ TEST(RateLimits, AClockGoingBackwardsRefillsNothing) {
 
 }  // namespace
 }  // namespace spillway::sim
+
+namespace spillway::sim {
+namespace {
+
+TEST(RateLimits, ATimeScaleRefillsFasterAndHoldsTheSame) {
+  RateLimits limits(120, 60000, 0, t0, 10);  // 2 requests a second of simulated time; 20 of real time
+  ASSERT_EQ(admit_all(limits, 0, t0, 1000), 120) << "the bucket holds one minute's limit, as without a scale";
+  EXPECT_FALSE(limits.admit(0, t0 + 40ms).admitted);
+  EXPECT_TRUE(limits.admit(0, t0 + 50ms).admitted);
+  EXPECT_EQ(admit_all(limits, 0, t0 + 1h, 1000), 120);
+  // A request bigger than the bucket is told to come back in a (scaled) minute.
+  RateLimits big(0, 1000, 0, t0, 10);
+  const auto d = big.admit(2000, t0);
+  EXPECT_FALSE(d.admitted);
+  EXPECT_TRUE(d.never_fits);
+  EXPECT_EQ(d.retry_after_s, 6);
+}
+
+}  // namespace
+}  // namespace spillway::sim
