@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "dialect/request_info.hpp"
+#include "dialect/responses_response.hpp"
 #include "dialect/sse.hpp"
 #include "dialect/stream_translate.hpp"
 #include "dialect/translate_request.hpp"
@@ -434,12 +435,58 @@ std::size_t total_bytes(const std::vector<std::string>& events) {
   return n;
 }
 
+// The same conversation as Codex sends it (Responses): the OpenAI rendering's messages become
+// input items (tool calls and their outputs items of their own), tools flat function tools.
+std::string responses_request(const Shape& shape) {
+  auto chat = json::parse(agent_request(Dialect::openai, shape)).as_object();
+  json::array input;
+  std::string instructions;
+  for (const auto& m : chat.at("messages").as_array()) {
+    const auto& msg = m.as_object();
+    const std::string_view role = msg.at("role").as_string();
+    if (role == "system") {
+      instructions += msg.at("content").is_string() ? std::string(msg.at("content").as_string()) : std::string();
+    } else if (role == "tool") {
+      input.push_back(json::object{{"type", "function_call_output"}, {"call_id", msg.at("tool_call_id")},
+                                   {"output", msg.at("content")}});
+    } else {
+      if (const auto* content = msg.if_contains("content"); content && content->is_string()) {
+        input.push_back(json::object{{"type", "message"}, {"role", role},
+                                     {"content", json::array{json::object{
+                                         {"type", role == "user" ? "input_text" : "output_text"}, {"text", *content}}}}});
+      }
+      if (const auto* calls = msg.if_contains("tool_calls")) {
+        for (const auto& call : calls->as_array()) {
+          input.push_back(json::object{{"type", "function_call"}, {"call_id", call.at("id")},
+                                       {"name", call.at("function").at("name")},
+                                       {"arguments", call.at("function").at("arguments")}});
+        }
+      }
+    }
+  }
+  json::array tools;
+  for (const auto& t : chat.at("tools").as_array()) {
+    const auto& f = t.at("function").as_object();
+    tools.push_back(json::object{{"type", "function"}, {"name", f.at("name")}, {"description", f.at("description")},
+                                 {"parameters", f.at("parameters")}});
+  }
+  json::object out{{"model", "gpt-5-codex"}, {"instructions", instructions}, {"input", std::move(input)},
+                   {"tools", std::move(tools)}, {"tool_choice", "auto"}, {"stream", true}, {"store", false},
+                   {"max_output_tokens", 8192}};
+  return json::serialize(out);
+}
+
 const std::string& cached_request(Dialect dialect, const Shape& shape) {
   static const std::string a_small = agent_request(Dialect::anthropic, small_shape);
   static const std::string a_large = agent_request(Dialect::anthropic, large_shape);
   static const std::string o_small = agent_request(Dialect::openai, small_shape);
   static const std::string o_large = agent_request(Dialect::openai, large_shape);
+  static const std::string r_small = responses_request(small_shape);
+  static const std::string r_large = responses_request(large_shape);
   const bool small = shape.target_bytes == small_shape.target_bytes;
+  if (dialect == Dialect::responses) {
+    return small ? r_small : r_large;
+  }
   return dialect == Dialect::anthropic ? (small ? a_small : a_large) : (small ? o_small : o_large);
 }
 
@@ -465,6 +512,26 @@ void BM_TranslateRequest(benchmark::State& state, Dialect client, Shape shape) {
     }
     std::string out = client == Dialect::anthropic ? dialect::emit_openai_request(*request, "upstream-model")
                                                    : dialect::emit_anthropic_request(*request, "upstream-model");
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+  label(state, body.size());
+}
+
+// A Responses (Codex) request translated for a Chat Completions or an Anthropic upstream.
+void BM_TranslateResponsesRequest(benchmark::State& state, Dialect upstream, Shape shape) {
+  const std::string& body = cached_request(Dialect::responses, shape);
+  for (auto _ : state) {
+    boost::system::error_code ec;
+    auto value = json::parse(body, ec);
+    auto core = dialect::parse_responses_request(value);
+    const auto* request = std::get_if<dialect::core::Request>(&core);
+    if (ec || !request) {
+      state.SkipWithError("the generated request was refused");
+      break;
+    }
+    std::string out = upstream == Dialect::openai ? dialect::emit_openai_request(*request, "upstream-model")
+                                                  : dialect::emit_anthropic_request(*request, "upstream-model");
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
@@ -506,6 +573,25 @@ void BM_TranslateResponse(benchmark::State& state, Dialect upstream) {
   label(state, body.size());
 }
 
+// A whole upstream response re-rendered for a Responses client.
+void BM_TranslateResponseToResponses(benchmark::State& state, Dialect upstream) {
+  const std::string body = upstream == Dialect::openai ? openai_response() : anthropic_response();
+  for (auto _ : state) {
+    auto value = json::parse(body);
+    auto core = upstream == Dialect::openai ? dialect::parse_openai_response(value)
+                                            : dialect::parse_anthropic_response(value);
+    const auto* response = std::get_if<dialect::core::Response>(&core);
+    if (!response) {
+      state.SkipWithError("the generated response was refused");
+      break;
+    }
+    std::string out = dialect::emit_responses_response(*response, "client-model", {});
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+  label(state, body.size());
+}
+
 // A whole stream, fed one upstream event per feed() call (one socket read each), then finish().
 // Items are upstream events, so items/s inverted is the cost per event.
 template <typename Translator>
@@ -540,6 +626,39 @@ void BM_Stream_AnthropicToOpenAi(benchmark::State& state) {
   run_stream<dialect::AnthropicToOpenAiStream>(state, events, {"gpt-4.1", true, true, "chatcmpl-bench", 1733000000});
 }
 
+void BM_Stream_AnthropicToResponses(benchmark::State& state) {
+  static const auto events = anthropic_stream();
+  run_stream<dialect::AnthropicToResponsesStream>(state, events, {"gpt-5-codex", {}, "resp_bench", 1733000000});
+}
+
+// Chat Completions chunks to a Responses client: through the Anthropic translator first, as
+// server/translate.cpp chains them.
+void BM_Stream_OpenAiToResponses(benchmark::State& state) {
+  static const auto events = openai_stream();
+  std::size_t out_bytes = 0;
+  for (auto _ : state) {
+    dialect::OpenAiToAnthropicStream a({"gpt-5-codex", false, 51234, "msg_bench"});
+    dialect::AnthropicToResponsesStream r({"gpt-5-codex", {}, "resp_bench", 1733000000});
+    std::string scratch;
+    out_bytes = 0;
+    for (const auto& e : events) {
+      scratch.clear();
+      a.feed(e, scratch);
+      out_bytes += r.feed(scratch).size();
+    }
+    out_bytes += r.feed(a.finish()).size() + r.finish().size();
+    if (!r.done()) {
+      state.SkipWithError("the stream did not complete");
+      break;
+    }
+    benchmark::DoNotOptimize(out_bytes);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * total_bytes(events)));
+  state.SetLabel(std::to_string(events.size()) + " events, " + std::to_string(total_bytes(events)) + " B in, " +
+                 std::to_string(out_bytes) + " B out");
+}
+
 // The SSE framing alone, under both translators.
 void BM_SseParse(benchmark::State& state) {
   static const auto events = anthropic_stream();
@@ -569,6 +688,16 @@ BENCHMARK_CAPTURE(BM_TranslateResponse, anthropic_to_openai, Dialect::anthropic)
 BENCHMARK(BM_Stream_OpenAiToAnthropic);
 BENCHMARK(BM_Stream_AnthropicToOpenAi);
 BENCHMARK(BM_SseParse);
+BENCHMARK_CAPTURE(BM_TranslateResponsesRequest, responses_to_openai_2KB, Dialect::openai, small_shape);
+BENCHMARK_CAPTURE(BM_TranslateResponsesRequest, responses_to_openai_200KB, Dialect::openai, large_shape);
+BENCHMARK_CAPTURE(BM_TranslateResponsesRequest, responses_to_anthropic_2KB, Dialect::anthropic, small_shape);
+BENCHMARK_CAPTURE(BM_TranslateResponsesRequest, responses_to_anthropic_200KB, Dialect::anthropic, large_shape);
+BENCHMARK_CAPTURE(BM_ParseRequest, responses_2KB, Dialect::responses, small_shape);
+BENCHMARK_CAPTURE(BM_ParseRequest, responses_200KB, Dialect::responses, large_shape);
+BENCHMARK_CAPTURE(BM_TranslateResponseToResponses, openai_to_responses, Dialect::openai);
+BENCHMARK_CAPTURE(BM_TranslateResponseToResponses, anthropic_to_responses, Dialect::anthropic);
+BENCHMARK(BM_Stream_AnthropicToResponses);
+BENCHMARK(BM_Stream_OpenAiToResponses);
 
 }  // namespace
 

@@ -14,9 +14,11 @@
 # Environment: SPILLWAY_BIN to use a ready binary (else builds build-bench/ RelWithDebInfo),
 # WRK_BIN (default wrk).
 #
-# The four cases, each a ratio translated / same-dialect to the same mock:
+# The cases, each a ratio translated / same-dialect to the same mock:
 #   OpenAI mock:    POST /v1/messages (Anthropic client, translated) vs POST /v1/chat/completions
 #   Anthropic mock: POST /v1/chat/completions (OpenAI client, translated) vs POST /v1/messages
+#   both mocks:     POST /v1/responses (a Responses client such as Codex, translated) vs the
+#                   same-dialect route to that mock
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -80,15 +82,23 @@ body() {  # DIALECT MODEL STREAM
   [[ $3 == stream ]] && stream=',"stream":true'
   if [[ $1 == anthropic ]]; then
     echo "{\"model\":\"$2\",\"max_tokens\":256,\"system\":\"You are terse.\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello.\"}]$stream}"
+  elif [[ $1 == responses ]]; then
+    echo "{\"model\":\"$2\",\"max_output_tokens\":256,\"instructions\":\"You are terse.\",\"input\":[{\"role\":\"user\",\"content\":\"Say hello.\"}]$stream}"
   else
     echo "{\"model\":\"$2\",\"max_tokens\":256,\"messages\":[{\"role\":\"system\",\"content\":\"You are terse.\"},{\"role\":\"user\",\"content\":\"Say hello.\"}]$stream}"
   fi
 }
-path_of() { [[ $1 == anthropic ]] && echo /v1/messages || echo /v1/chat/completions; }
+path_of() {
+  case $1 in
+    anthropic) echo /v1/messages ;;
+    responses) echo /v1/responses ;;
+    *) echo /v1/chat/completions ;;
+  esac
+}
 
 CASES=()
 for upstream in openai anthropic; do
-  for client in openai anthropic; do
+  for client in openai anthropic responses; do
     for kind in json stream; do
       name="$client-to-$upstream-$kind"
       CASES+=("$name")
@@ -103,7 +113,11 @@ EOF
             -H 'anthropic-version: 2023-06-01' -d "$(body "$client" "to-$upstream" "$kind")")
       want='"word1'
       if [[ $kind == stream ]]; then
-        [[ $client == anthropic ]] && want='event: message_stop' || want='data: [DONE]'
+        case $client in
+          anthropic) want='event: message_stop' ;;
+          responses) want='event: response.completed' ;;
+          *) want='data: [DONE]' ;;
+        esac
       fi
       grep -qF "$want" <<<"$out" || { echo "translated.sh: $name gave no complete answer: $out" >&2; exit 1; }
     done
@@ -124,15 +138,17 @@ report() {
        "replies of $WORDS words (a stream has one event per word); load average $LOAD_START at start," \
        "$(cut -d' ' -f1-3 /proc/loadavg) at end."
   echo
-  echo "| upstream | body | same-dialect req/s | translated req/s | ratio | CPU µs/req same / translated |"
-  echo "|---|---|---:|---:|---:|---:|"
-  local upstream kind same other
+  echo "| upstream | body | same-dialect req/s | translated req/s | ratio | Responses client req/s | ratio | CPU µs/req same / translated / Responses |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|"
+  local upstream kind same other resp
   for upstream in openai anthropic; do
     for kind in json stream; do
       same="$upstream-to-$upstream-$kind"
       [[ $upstream == openai ]] && other="anthropic-to-openai-$kind" || other="openai-to-anthropic-$kind"
-      awk -v u="$upstream" -v k="$kind" -v s="${RPS[$same]}" -v t="${RPS[$other]}" -v cs="${CPU[$same]}" -v ct="${CPU[$other]}" \
-        'BEGIN {printf "| %s | %s | %.0f | %.0f | **%.2f** | %s / %s |\n", u, k, s, t, t / s, cs, ct}'
+      resp="responses-to-$upstream-$kind"
+      awk -v u="$upstream" -v k="$kind" -v s="${RPS[$same]}" -v t="${RPS[$other]}" -v r="${RPS[$resp]}" \
+          -v cs="${CPU[$same]}" -v ct="${CPU[$other]}" -v cr="${CPU[$resp]}" \
+        'BEGIN {printf "| %s | %s | %.0f | %.0f | **%.2f** | %.0f | **%.2f** | %s / %s / %s |\n", u, k, s, t, t / s, r, r / s, cs, ct, cr}'
     done
   done
 }
