@@ -7,8 +7,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "dialect/anthropic_delta.hpp"
 #include "dialect/errors.hpp"
 #include "dialect/json_fields.hpp"
+#include "dialect/json_write.hpp"
 
 namespace spillway::dialect {
 
@@ -231,17 +233,25 @@ std::string AnthropicToResponsesStream::fail(const ApiError& error) {
   return out;
 }
 
-void AnthropicToResponsesStream::emit(std::string& out, std::string_view type, json::object fields) {
-  json::object data{{"type", type}};
-  for (auto& kv : fields) {
-    data.emplace(kv.key(), std::move(kv.value()));
-  }
-  data["sequence_number"] = sequence_++;
-  out += "event: ";
+void AnthropicToResponsesStream::emit(std::string& out, std::string_view type, const json::object& fields) {
+  emit_serialized(out, type, json::serialize(fields));
+}
+
+// `fields`: a serialized JSON object; type goes first and sequence_number last, as OpenAI
+// writes them.
+void AnthropicToResponsesStream::emit_serialized(std::string& out, std::string_view type, std::string_view fields) {
+  json_write::begin_event(out, type);
+  out += "{\"type\":\"";
   out += type;
-  out += "\ndata: ";
-  out += json::serialize(data);
-  out += "\n\n";
+  out += '"';
+  if (fields.size() > 2) {
+    out += ',';
+    out.append(fields.substr(1, fields.size() - 2));
+  }
+  out += ",\"sequence_number\":";
+  json_write::integer(out, sequence_++);
+  out += '}';
+  json_write::end_event(out);
 }
 
 json::object AnthropicToResponsesStream::item_json(const Item& item) const {
@@ -282,8 +292,9 @@ void AnthropicToResponsesStream::start(std::string& out) {
     return;
   }
   started_ = true;
-  emit(out, "response.created", json::object{{"response", snapshot("in_progress")}});
-  emit(out, "response.in_progress", json::object{{"response", snapshot("in_progress")}});
+  const auto fields = json::serialize(json::object{{"response", snapshot("in_progress")}});
+  emit_serialized(out, "response.created", fields);
+  emit_serialized(out, "response.in_progress", fields);
 }
 
 void AnthropicToResponsesStream::open_item(std::int64_t block, const json::object& content_block, std::string& out) {
@@ -324,35 +335,53 @@ void AnthropicToResponsesStream::open_item(std::int64_t block, const json::objec
   }
   if (type == "text" || type == "thinking") {
     if (auto initial = str_in(content_block, type); !initial.empty()) {
-      delta(block, json::object{{"type", type == "text" ? "text_delta" : "thinking_delta"}, {type, initial}}, out);
+      delta(block, type == "text" ? "text_delta" : "thinking_delta", initial, out);
     }
   }
 }
 
-void AnthropicToResponsesStream::delta(std::int64_t block, const json::object& d, std::string& out) {
+// A delta event, written straight into `out`: the bulk of every stream (no DOM per token).
+// `part_key` is content_index or summary_index ("" for none).
+void AnthropicToResponsesStream::emit_delta(std::string& out, std::string_view type, const Item& item,
+                                            std::int64_t index, std::string_view part_key, std::string_view text) {
+  json_write::begin_event(out, type);
+  out += "{\"type\":\"";
+  out += type;
+  out += "\",\"item_id\":";
+  json_write::string(out, item.id);
+  out += ",\"output_index\":";
+  json_write::integer(out, index);
+  if (!part_key.empty()) {
+    out += ",\"";
+    out += part_key;
+    out += "\":0";
+  }
+  out += ",\"delta\":";
+  json_write::string(out, text);
+  out += ",\"sequence_number\":";
+  json_write::integer(out, sequence_++);
+  out += '}';
+  json_write::end_event(out);
+}
+
+void AnthropicToResponsesStream::delta(std::int64_t block, std::string_view type, std::string_view text,
+                                       std::string& out) {
   if (block < 0 || static_cast<std::size_t>(block) >= item_of_block_.size() ||
       item_of_block_[static_cast<std::size_t>(block)] < 0) {
     return;
   }
   const auto index = item_of_block_[static_cast<std::size_t>(block)];
   Item& it = items_[static_cast<std::size_t>(index)];
-  const std::string_view type = str_in(d, "type");
   if (type == "text_delta" && it.kind == ItemKind::message) {
-    const auto text = str_in(d, "text");
     it.text += text;
-    emit(out, "response.output_text.delta",
-         json::object{{"item_id", it.id}, {"output_index", index}, {"content_index", 0}, {"delta", text}});
+    emit_delta(out, "response.output_text.delta", it, index, "content_index", text);
   } else if (type == "thinking_delta" && it.kind == ItemKind::reasoning) {
-    const auto text = str_in(d, "thinking");
     it.text += text;
-    emit(out, "response.reasoning_summary_text.delta",
-         json::object{{"item_id", it.id}, {"output_index", index}, {"summary_index", 0}, {"delta", text}});
+    emit_delta(out, "response.reasoning_summary_text.delta", it, index, "summary_index", text);
   } else if (type == "input_json_delta") {
-    const auto part = str_in(d, "partial_json");
-    it.text += part;
-    if (it.kind == ItemKind::function_call && !part.empty()) {
-      emit(out, "response.function_call_arguments.delta",
-           json::object{{"item_id", it.id}, {"output_index", index}, {"delta", part}});
+    it.text += text;
+    if (it.kind == ItemKind::function_call && !text.empty()) {
+      emit_delta(out, "response.function_call_arguments.delta", it, index, "", text);
     }
     // A custom tool's raw input is inside a JSON string until the end: sent whole at the stop.
   }
@@ -421,8 +450,17 @@ void AnthropicToResponsesStream::failed(json::object error, std::string& out) {
 }
 
 void AnthropicToResponsesStream::handle_event(const SseEventView& event, std::string& out) {
-  if (event.data.empty()) {
+  if (event.data.empty() || event.event == "ping") {
     return;
+  }
+  if (event.event == "content_block_delta") {
+    // Most of the stream: read without a DOM.
+    thread_local AnthropicDeltaReader reader;
+    thread_local AnthropicDelta d;
+    if (reader.read(event.data, d) && d.index >= 0 && !d.delta_type.empty()) {
+      delta(d.index, d.delta_type, d.text, out);
+      return;
+    }
   }
   json::error_code ec;
   auto value = json::parse(event.data, ec);
@@ -464,7 +502,11 @@ void AnthropicToResponsesStream::handle_event(const SseEventView& event, std::st
     }
   } else if (type == "content_block_delta") {
     if (const auto* d = object_in(data, "delta")) {
-      delta(int_in(data, "index"), *d, out);
+      const auto dtype = str_in(*d, "type");
+      const auto text = str_in(*d, dtype == "text_delta"       ? "text"
+                                   : dtype == "thinking_delta" ? "thinking"
+                                                               : "partial_json");
+      delta(int_in(data, "index"), dtype, text, out);
     }
   } else if (type == "content_block_stop") {
     const auto block = int_in(data, "index");

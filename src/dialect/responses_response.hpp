@@ -71,12 +71,15 @@ class AnthropicToResponsesStream {
   void handle_event(const SseEventView& event, std::string& out);
   void start(std::string& out);
   void open_item(std::int64_t block, const boost::json::object& content_block, std::string& out);
-  void delta(std::int64_t block, const boost::json::object& d, std::string& out);
+  void delta(std::int64_t block, std::string_view type, std::string_view text, std::string& out);
+  void emit_delta(std::string& out, std::string_view type, const Item& item, std::int64_t index,
+                  std::string_view part_key, std::string_view text);
   void close_item(std::size_t item, std::string& out);
   void complete(std::string& out);
   void failed(boost::json::object error, std::string& out);
   // One event: `type` and sequence_number are added to `data`.
-  void emit(std::string& out, std::string_view type, boost::json::object data);
+  void emit(std::string& out, std::string_view type, const boost::json::object& fields);
+  void emit_serialized(std::string& out, std::string_view type, std::string_view fields);
   boost::json::object snapshot(std::string_view status) const;
   boost::json::object item_json(const Item& item) const;
   std::string item_id(std::string_view prefix) const;

@@ -435,7 +435,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
         // A candidate that failed outright says more than "no capacity" when nothing else is left.
         const bool all_failed = std::all_of(ask.excluded.begin(), ask.excluded.end(), [](bool b) { return b; });
         const auto error = all_failed && last_error ? *last_error : *e;
-        co_return co_await respond_error(client, dialect, error);
+        co_return co_await refuse_model_request(client, dialect, info.stream, info.model, error);
       }
       grant = std::get<Grant>(got);
     }
@@ -600,7 +600,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
   // Every attempt failed before answering (a route always has at least one candidate).
   const auto error = last_error ? *last_error
                                 : make_error(ErrorKind::bad_gateway, "no upstream answered", ErrorSource::gateway);
-  co_return co_await respond_error(client, dialect, error);
+  co_return co_await refuse_model_request(client, dialect, info.stream, info.model, error);
 }
 
 }  // namespace spillway::server

@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "dialect/errors.hpp"
+#include "dialect/responses_response.hpp"
 #include "metrics/counters.hpp"
 
 namespace spillway::server {
@@ -68,6 +69,23 @@ asio::awaitable<bool> respond_error(Client& client, Dialect dialect, const ApiEr
   }
   client.add_response_headers(res);
   res.body() = dialect::error_body(dialect, error);
+  metrics::count_response(static_cast<unsigned>(error.status));
+  client.sent_status(static_cast<unsigned>(error.status));
+  client.sent_body(res.body());
+  co_return co_await write_response(client, res);
+}
+
+asio::awaitable<bool> refuse_model_request(Client& client, Dialect dialect, bool stream, std::string_view model,
+                                           const ApiError& error) {
+  if (dialect != Dialect::responses || !stream || error.source == ErrorSource::client) {
+    co_return co_await respond_error(client, dialect, error);
+  }
+  http::response<http::string_body> res{http::status::ok, client.version};
+  res.set(http::field::content_type, "text/event-stream");
+  res.set(http::field::cache_control, "no-cache");
+  client.add_response_headers(res);
+  dialect::AnthropicToResponsesStream events({std::string(model), {}, {}, 0});
+  res.body() = events.fail(error);
   metrics::count_response(static_cast<unsigned>(error.status));
   client.sent_status(static_cast<unsigned>(error.status));
   client.sent_body(res.body());

@@ -155,3 +155,38 @@ test('an upstream that serves the Responses API gets Responses requests as they 
     assert.equal(e.response.usage.input_tokens, r.input_tokens + r.cache_read_tokens);
   }
 });
+
+test('a Responses stream that cannot be served fails the way Codex retries: response.failed, try again in Ns', async (t) => {
+  const mock = await startMock(t, 'openai', ['--reply', 'once']);
+  const db = join(tempDir(t), 'audit.db');
+  const gw = await startGateway(t, {
+    audit: { sqlite: db },
+    upstreams: [upstreamFor('local', mock, 'openai', { limits: { rpm: 1 } })],
+    routes: [{ name: 'all', match: { model: '*' }, to: ['local'], max_wait: '100ms' }],
+  });
+  const first = await respond(gw, { model: 'gpt-5-codex', input: 'hi', stream: true });
+  assert.equal(first.status, 200);
+  assert.equal(completedOf(first.text).status, 'completed');
+  // The one request a minute is spent: a stream gets a failed response it can act on...
+  const stream = await respond(gw, { model: 'gpt-5-codex', input: 'hi', stream: true });
+  assert.equal(stream.status, 200, stream.text);
+  const events = stream.text.trim().split('\n\n').map((f) => f.split('\n')[0].slice(7));
+  assert.deepEqual(events, ['response.created', 'response.in_progress', 'response.failed']);
+  const failed = JSON.parse(stream.text.split('\n\n')[2].split('data: ')[1]).response;
+  assert.equal(failed.status, 'failed');
+  assert.equal(failed.error.code, 'rate_limit_exceeded');
+  assert.match(failed.error.message, /try again in \d+s/);
+  // ...a whole response an HTTP 429 in the OpenAI shape, with retry-after.
+  const res = await fetch(`${gw.url}/v1/responses`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-5-codex', input: 'hi' }),
+  });
+  assert.equal(res.status, 429);
+  assert.ok(Number(res.headers.get('retry-after')) >= 1);
+  assert.equal((await res.json()).error.code, 'rate_limit_exceeded');
+  assert.equal((await stats(mock)).requests, 1, 'nothing was sent into the limit');
+  // The record keeps what happened: refused with a 429, both times.
+  assert.equal((await gw.stop()).code, 0);
+  const statuses = queryDb(db, 'SELECT status FROM requests ORDER BY id').map((r) => r.status);
+  assert.deepEqual(statuses, [200, 429, 429]);
+});
