@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <functional>
@@ -12,6 +13,7 @@
 
 #include "audit/sink.hpp"
 #include "common/log.hpp"
+#include "dashboard/live.hpp"
 #include "metrics/counters.hpp"
 #include "server/capacity.hpp"
 #include "server/worker.hpp"
@@ -66,6 +68,14 @@ Shared::Shared(config::Config c)
     tls.push_back(upstream::make_tls_context(u));
   }
   capacity = std::make_unique<Capacity>(config);
+  std::vector<std::string> names;
+  for (const auto& u : config.upstreams) {
+    names.push_back(u.name);
+  }
+  live = std::make_unique<dashboard::Live>(
+      names, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                 .count());
+  background = std::make_unique<asio::thread_pool>(1);
   prices = audit::PriceTable::builtin();
   if (!config.audit.prices_file.empty()) {
     prices.put_in_front(audit::PriceTable::parse(config.audit.prices_yaml, config.audit.prices_file));
