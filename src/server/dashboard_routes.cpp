@@ -94,6 +94,11 @@ asio::awaitable<bool> stream_events(Client& client, Worker& worker, Dialect dial
   co_return false;
 }
 
+asio::awaitable<dashboard::HistoryAnswer> build_history(dashboard::HistorySource source,
+                                                        dashboard::HistoryQuery query, std::int64_t now_ms) {
+  co_return dashboard::history_report(source, query, now_ms);
+}
+
 asio::awaitable<bool> history(Client& client, Worker& worker, Dialect dialect, const ClientRequest& req) {
   auto& live = *worker.shared.live;
   dashboard::HistoryQuery query;
@@ -114,13 +119,12 @@ asio::awaitable<bool> history(Client& client, Worker& worker, Dialect dialect, c
   dashboard::HistorySource source{worker.shared.config.audit.sqlite,
                                   worker.shared.config.source == "environment" ? "" : worker.shared.config.source};
   const auto now = unix_ms();
-  // Off the I/O thread: the report reads SQLite. Resumes on this worker's executor.
-  auto answer = co_await asio::co_spawn(
-      *worker.shared.background,
-      [source, query, now]() -> asio::awaitable<dashboard::HistoryAnswer> {
-        co_return dashboard::history_report(source, query, now);
-      },
-      asio::use_awaitable);
+  // Off the I/O thread: the report reads SQLite. Resumes on this worker's executor. (A plain
+  // function, its arguments copied into its frame: no lambda or temporary lives across the
+  // suspension, which g++ 12 gets wrong.)
+  auto report = build_history(std::move(source), std::move(query), now);
+  auto answer = co_await asio::co_spawn(worker.shared.background->get_executor(), std::move(report),
+                                        asio::use_awaitable);
   if (answer.status == 200) {
     no_store(client);
     co_return co_await respond(client, http::status::ok, "application/json", std::move(answer.body));

@@ -134,7 +134,14 @@ test('the dashboard shows the gateway\'s figures in a browser', async (t) => {
     // Chromium's sandbox needs user namespaces, which a root session in a container lacks.
     args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [],
   });
-  t.after(() => browser.close());
+  try {
+    await checkPage(browser, gw, { sent, expected, since });
+  } finally {
+    await browser.close();
+  }
+});
+
+async function checkPage(browser, gw, { sent, expected, since }) {
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console ${m.type()}: ${m.text()}`); });
@@ -225,5 +232,4 @@ test('the dashboard shows the gateway\'s figures in a browser', async (t) => {
   await page.screenshot({ path: join(OUT, 'dashboard-history.png'), fullPage: true });
 
   assert.deepEqual(problems, [], 'no console errors, failed requests or error statuses');
-  await browser.close();
-});
+}
