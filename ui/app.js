@@ -243,13 +243,18 @@
         const h = document.createElement('h3');
         h.textContent = `${u.upstream} · key ${i} `;
         const small = document.createElement('small');
-        small.textContent = `${k.source || 'no key'}${k.in_flight ? ` · ${k.in_flight} in flight` : ''}` +
+        small.textContent = `${!k.source || k.source === 'none' ? 'no provider key' : k.source}${k.in_flight ? ` · ${k.in_flight} in flight` : ''}` +
           `${k.cooling_ms ? ` · cooling ${Math.ceil(k.cooling_ms / 1000)} s` : ''}`;
         h.appendChild(small);
         div.appendChild(h);
         meter(div, 'requests', k.available.requests, k.effective.rpm);
-        meter(div, 'input tokens', k.available.input_tokens, k.effective.itpm || k.effective.tpm);
-        meter(div, 'output tokens', k.available.output_tokens, k.effective.otpm || k.effective.tpm);
+        // A key metered on input and output together (OpenAI's tpm) has one token bucket.
+        if (k.effective.tpm > 0 && !k.effective.itpm && !k.effective.otpm) {
+          meter(div, 'tokens (in+out)', k.available.tokens, k.effective.tpm);
+        } else {
+          meter(div, 'input tokens', k.available.input_tokens, k.effective.itpm);
+          meter(div, 'output tokens', k.available.output_tokens, k.effective.otpm);
+        }
         box.appendChild(div);
       });
     }
