@@ -86,9 +86,9 @@ asio::awaitable<bool> stream_events(Client& client, Worker& worker, Dialect dial
       break;
     }
     timer.expires_after(event_period);
-    co_await timer.async_wait(use_tuple);
-    if (worker.draining) {
-      break;
+    auto [tec] = co_await timer.async_wait(use_tuple);
+    if (tec || worker.draining) {
+      break;  // never write more often than once a period
     }
   }
   co_return false;
