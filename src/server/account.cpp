@@ -1,6 +1,7 @@
 #include "server/account.hpp"
 
 #include "audit/sink.hpp"
+#include "dashboard/live.hpp"
 #include "metrics/requests.hpp"
 
 namespace spillway::server {
@@ -71,6 +72,7 @@ RequestAccount::~RequestAccount() {
                           r.cost_usd.value_or(0));
   }
   metrics::observe(r, latency);
+  worker_.shared.live->observe(r);
   if (worker_.shared.audit) {
     worker_.shared.audit->submit(std::move(r));
   }

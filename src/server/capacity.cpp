@@ -670,6 +670,7 @@ std::string Capacity::admin_json() const {
                    {"queue",
                     {{"waiting", waiting_.size()},
                      {"queued_total", queued_total_},
+                     {"wait_seconds_total", queued_seconds_},
                      {"timed_out", queue_timeouts_},
                      {"overflowed", overflowed_}}}};
   return json::serialize(out);

@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <functional>
@@ -12,6 +13,7 @@
 
 #include "audit/sink.hpp"
 #include "common/log.hpp"
+#include "dashboard/live.hpp"
 #include "metrics/counters.hpp"
 #include "server/capacity.hpp"
 #include "server/worker.hpp"
@@ -92,6 +94,14 @@ Shared::Shared(config::Config c) : config(std::move(c)), capacity(std::make_uniq
   config::Config in_force = config;
   capacity->adopt(in_force.upstreams);
   rules.store(std::make_shared<const Rules>(std::move(in_force), nullptr));
+  std::vector<std::string> names;  // upstreams added by a reload appear with their first request
+  for (const auto& u : config.upstreams) {
+    names.push_back(u.name);
+  }
+  live = std::make_unique<dashboard::Live>(
+      names, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                 .count());
+  background = std::make_unique<asio::thread_pool>(1);
   if (!config.audit.sqlite.empty()) {
     audit::SinkOptions options;
     options.path = config.audit.sqlite;

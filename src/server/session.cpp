@@ -13,6 +13,7 @@
 #include "server/account.hpp"
 #include "server/admin_policy.hpp"
 #include "server/capacity.hpp"
+#include "server/dashboard_routes.hpp"
 #include "server/respond.hpp"
 
 namespace spillway::server {
@@ -96,6 +97,15 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
                                   sink ? sink->queued() : 0));
   }
 
+  // The dashboard's page holds no figures (its API does, behind the admin check below), and a
+  // browser's navigation sends no key: served wherever the admin API may answer.
+  if ((path == "/ui" || path.starts_with("/ui/")) && method == http::verb::get) {
+    if (auto why = admin_refusal(client.rules->config, true)) {
+      co_return co_await respond_error(client, dialect, make_error(ErrorKind::permission, *why, ErrorSource::client));
+    }
+    co_return co_await handle_ui(client, worker, dialect, path);
+  }
+
   const bool is_messages = path == "/v1/messages";
   const bool is_count = path == "/v1/messages/count_tokens";
   const bool is_chat = path == "/v1/chat/completions" || path == "/chat/completions";
@@ -142,13 +152,17 @@ asio::awaitable<bool> dispatch(Client& client, Worker& worker, ClientRequest& re
 
   const bool admin_limits = path == "/admin/limits" && method == http::verb::get;
   const bool admin_reload = path == "/admin/reload" && method == http::verb::post;
-  if (admin_limits || admin_reload) {
+  const bool dashboard_api = is_dashboard_api(path) && method == http::verb::get;
+  if (admin_limits || admin_reload || dashboard_api) {
     const auto& key = client.gateway_key;
     if (auto why = admin_refusal(client.rules->config, key && client.rules->config.auth.key_admin[*key])) {
       co_return co_await respond_error(client, dialect, make_error(ErrorKind::permission, *why, ErrorSource::client));
     }
     if (admin_limits) {
       co_return co_await respond(client, http::status::ok, "application/json", worker.shared.capacity->admin_json());
+    }
+    if (dashboard_api) {
+      co_return co_await handle_dashboard_api(client, worker, dialect, req, path);
     }
     // The same as SIGHUP, with the answer: 200 when the new rules are in force, else 400 saying
     // why the running ones stay.

@@ -35,6 +35,12 @@ class Capacity;
 namespace spillway::audit {
 class Sink;
 }
+namespace spillway::dashboard {
+class Live;
+}
+namespace boost::asio {
+class thread_pool;
+}
 namespace spillway::server {
 
 // The config in force, with what is built from it. A reload replaces it whole; a request takes
@@ -67,6 +73,9 @@ struct Shared {
   std::mutex reload_mutex;
   std::unique_ptr<audit::Sink> audit;  // null when auditing is off
   std::unique_ptr<keys::KeyGate> keys;  // virtual keys (spillway keys); null when auditing is off
+  std::unique_ptr<dashboard::Live> live;  // what the dashboard (/ui, /admin/stats) shows live
+  // Builds the dashboard's history reports: they read SQLite, which no I/O thread may wait on.
+  std::unique_ptr<asio::thread_pool> background;
 };
 
 struct Worker {
