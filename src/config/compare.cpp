@@ -3,11 +3,8 @@
 namespace spillway::config {
 
 std::optional<std::string> unreloadable_change(const Config& running, const Config& fresh) {
-  // The listeners and worker threads exist once per process; so does the audit database, its
-  // writer thread and queue.
-  if (running.listen_host != fresh.listen_host || running.listen_port != fresh.listen_port) {
-    return "listen";
-  }
+  // The worker threads exist once per process; so does the audit database, its writer thread
+  // and queue. (A new `listen` is bound by the reload itself.)
   if (running.threads != fresh.threads) {
     return "threads";
   }

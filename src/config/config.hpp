@@ -254,8 +254,8 @@ Config from_env(const EnvLookup& env = process_env());
 std::pair<std::string, std::uint16_t> parse_listen(const std::string& text);
 
 // What a reload cannot change while serving: the first setting of `fresh` that differs from the
-// running config among listen, threads and the audit database (sqlite, queue_limit,
-// flush_interval), or nullopt. Everything else may change (docs/configuration.md, "Reload").
+// running config among threads and the audit database (sqlite, queue_limit, flush_interval),
+// or nullopt. Everything else may change (docs/configuration.md, "Reload").
 std::optional<std::string> unreloadable_change(const Config& running, const Config& fresh);
 
 // Lowercase hex SHA-256 of a gateway key, as written in `auth:`.

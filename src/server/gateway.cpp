@@ -8,6 +8,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
+#include <iostream>
 #include <functional>
 #include <thread>
 
@@ -38,12 +39,15 @@ void report_exception(std::exception_ptr e) {
   }
 }
 
+// Accepts on the worker's listener until it closes, or until a reload replaces it (a new loop
+// then accepts on the new one).
 asio::awaitable<void> accept_loop(Worker& worker) {
   asio::steady_timer backoff(worker.ioc);
+  const auto generation = worker.listener_generation;
   for (;;) {
     auto [ec, socket] = co_await worker.acceptor->async_accept(use_tuple);
-    if (ec == asio::error::operation_aborted) {
-      co_return;
+    if (ec == asio::error::operation_aborted || generation != worker.listener_generation) {
+      co_return;  // (a connection accepted just before a replacement is still served below)
     }
     if (ec) {
       // Out of descriptors or memory: pause instead of spinning on the same error.
@@ -55,6 +59,35 @@ asio::awaitable<void> accept_loop(Worker& worker) {
     socket.set_option(tcp::no_delay(true), ignored);
     asio::co_spawn(worker.ioc, run_session(std::move(socket), worker), report_exception);
   }
+}
+
+// One listening socket per worker on host:port (SO_REUSEPORT: the kernel spreads connections
+// across them); port 0 becomes the port the first bind chose. Returns "HOST:PORT" as bound.
+std::string open_listeners(const std::vector<std::unique_ptr<Worker>>& workers, const std::string& host,
+                           std::uint16_t port, std::vector<tcp::acceptor>& out) {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on '" + host + "': not an IP address");
+  }
+  tcp::endpoint endpoint(address, port);
+  for (auto& w : workers) {
+    tcp::acceptor acceptor(w->ioc);
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.set_option(reuse_port(true));
+    acceptor.bind(endpoint, ec);
+    if (ec) {
+      throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(endpoint.port()) + ": " +
+                               ec.message());
+    }
+    acceptor.listen(asio::socket_base::max_listen_connections);
+    endpoint = acceptor.local_endpoint();
+    out.push_back(std::move(acceptor));
+  }
+  const auto shown = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
+                                                 : endpoint.address().to_string();
+  return shown + ":" + std::to_string(endpoint.port());
 }
 
 }  // namespace
@@ -132,20 +165,29 @@ std::string Shared::reload() {
   if (auto what = config::unreloadable_change(config, fresh)) {
     metrics::bump(metrics::counters().reload_failures);
     return std::string(refused) + *what +
-           " changed, which takes a restart (a reload applies everything but listen, threads and the audit "
-           "database)";
+           " changed, which takes a restart (a reload applies everything but threads and the audit database)";
   }
   const auto previous = current_rules();
   std::shared_ptr<const Rules> next;
+  std::function<void()> move_listeners;
+  const bool listen_changed = fresh.listen_host != config.listen_host || fresh.listen_port != config.listen_port;
   try {
-    // Everything that can fail comes before the rate state takes the new upstreams, so that a
-    // refusal changes nothing.
+    // Everything that can fail comes before the rate state takes the new upstreams and the new
+    // listeners replace the old, so that a refusal changes nothing.
     auto probe = std::make_shared<Rules>(fresh, previous.get());
+    if (listen_changed) {
+      move_listeners = relisten(fresh.listen_host, fresh.listen_port);
+    }
     capacity->adopt(fresh.upstreams);
     next = std::make_shared<const Rules>(std::move(fresh), probe.get());
   } catch (const std::exception& e) {
     metrics::bump(metrics::counters().reload_failures);
     return std::string(refused) + e.what();
+  }
+  if (move_listeners) {
+    config.listen_host = next->config.listen_host;
+    config.listen_port = next->config.listen_port;
+    move_listeners();
   }
   const auto routes = next->config.routes.size();
   const auto upstreams = next->config.upstreams.size();
@@ -208,6 +250,27 @@ struct Gateway::Impl {
     for (int i = 0; i < n; ++i) {
       workers.push_back(std::make_unique<Worker>(shared));
     }
+    // A reload that changes `listen`: the new sockets are bound first (a failure refuses the
+    // reload), then each worker swaps them in on its own thread. Connections already open stay.
+    shared.relisten = [this](const std::string& host, std::uint16_t port) -> std::function<void()> {
+      auto acceptors = std::make_shared<std::vector<tcp::acceptor>>();
+      auto bound = open_listeners(workers, host, port, *acceptors);
+      return [this, acceptors, bound] {
+        for (std::size_t i = 0; i < workers.size(); ++i) {
+          Worker& w = *workers[i];
+          asio::post(w.ioc, [&w, acceptors, i] {
+            if (w.draining) {
+              return;  // shutting down: no new listener
+            }
+            ++w.listener_generation;
+            w.acceptor.emplace(std::move((*acceptors)[i]));  // the old one closes, its loop ends
+            asio::co_spawn(w.ioc, accept_loop(w), report_exception);
+          });
+        }
+        log::info("reload: listening on http://" + bound + " instead");
+        std::cout << "spillway listening on http://" << bound << std::endl;
+      };
+    };
   }
   Shared shared;
   std::vector<std::unique_ptr<Worker>> workers;
@@ -218,30 +281,12 @@ Gateway::~Gateway() = default;
 
 std::string Gateway::bind() {
   const auto& cfg = impl_->shared.config;
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(cfg.listen_host, ec);
-  if (ec) {
-    throw std::runtime_error("cannot listen on '" + cfg.listen_host + "': not an IP address");
+  std::vector<tcp::acceptor> acceptors;
+  auto bound = open_listeners(impl_->workers, cfg.listen_host, cfg.listen_port, acceptors);
+  for (std::size_t i = 0; i < acceptors.size(); ++i) {
+    impl_->workers[i]->acceptor.emplace(std::move(acceptors[i]));
   }
-  tcp::endpoint endpoint(address, cfg.listen_port);
-  for (auto& w : impl_->workers) {
-    // Each worker accepts on its own socket; the kernel spreads connections across them.
-    tcp::acceptor acceptor(w->ioc);
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(tcp::acceptor::reuse_address(true));
-    acceptor.set_option(reuse_port(true));
-    acceptor.bind(endpoint, ec);
-    if (ec) {
-      throw std::runtime_error("cannot listen on " + cfg.listen_host + ":" + std::to_string(endpoint.port()) + ": " +
-                               ec.message());
-    }
-    acceptor.listen(asio::socket_base::max_listen_connections);
-    endpoint = acceptor.local_endpoint();  // port 0 becomes the port the first bind chose
-    w->acceptor.emplace(std::move(acceptor));
-  }
-  const auto host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
-                                                : endpoint.address().to_string();
-  return host + ":" + std::to_string(endpoint.port());
+  return bound;
 }
 
 void Gateway::run() {

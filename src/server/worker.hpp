@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/container/small_vector.hpp>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -71,6 +72,9 @@ struct Shared {
   // config is in force, else why the running one stays. Thread-safe.
   std::string reload();
   std::mutex reload_mutex;
+  // Set by the gateway: binds listeners on host:port (throws when it cannot) and returns what
+  // puts them in place of the running ones.
+  std::function<std::function<void()>(const std::string& host, std::uint16_t port)> relisten;
   std::unique_ptr<audit::Sink> audit;  // null when auditing is off
   std::unique_ptr<keys::KeyGate> keys;  // virtual keys (spillway keys); null when auditing is off
   std::unique_ptr<dashboard::Live> live;  // what the dashboard (/ui, /admin/stats) shows live
@@ -83,6 +87,7 @@ struct Worker {
   Shared& shared;
   asio::io_context ioc{1};
   std::optional<tcp::acceptor> acceptor;
+  std::uint64_t listener_generation = 0;  // a reload that moves the listener bumps it
   upstream::Watchdog watchdog{ioc};  // deadlines of the client and upstream sockets
   // Idle connections by upstream state slot. A pool whose upstream moved (a reload changed its
   // address or TLS settings) is retired, not destroyed: exchanges in flight still use it.

@@ -5,8 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 
-import { ANTHROPIC_VERSION, metrics, startGateway, startMock, upstreamFor } from './lib/gateway.mjs';
+import { startProcess } from './lib/harness.mjs';
+import {
+  ANTHROPIC_VERSION, closedPort, metrics, startGateway, startMock, tempDir, upstreamFor, writeConfig,
+} from './lib/gateway.mjs';
 import { waitFor } from './lib/limits.mjs';
 
 function config(a, b, to, extra = {}) {
@@ -97,4 +101,55 @@ test('reloads under load: new rules for new requests, none failed, bad configs r
   const m = await metrics(gw.url);
   assert.equal(m.spillway_config_reloads_total, 3);
   assert.equal(m.spillway_config_reload_failures_total, 2);
+});
+
+// Whether a new TCP connection to 127.0.0.1:port is accepted.
+function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+test('a reload moves the listener: new connections on the new address, none dropped', async (t) => {
+  const a = await startMock(t, 'anthropic', ['--reply', 'from upstream a, slowly told', '--tokens-per-s', '20']);
+  const dir = tempDir(t);
+  const cfg = (port, extra = {}) => ({ listen: `127.0.0.1:${port}`, ...config(a, a, 'a'), ...extra });
+  const path = writeConfig(dir, cfg(0));
+  // No --listen: the config's listen is in force, and a reload may change it.
+  const gw = await startProcess(['serve', '--config', path], { t });
+  const oldPort = Number(new URL(gw.url).port);
+
+  // A stream in flight on the old listener's connection finishes there.
+  const inFlight = ask(gw, true);
+  await waitFor(async () => (await (await fetch(`${a.url}/mock/stats`)).json()).in_flight >= 1, 'the stream to start');
+
+  // A port someone else holds: refused, the old listener stays.
+  const holder = net.createServer();
+  await new Promise((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => holder.close(resolve)));
+  writeFileSync(path, JSON.stringify(cfg(holder.address().port)));
+  let res = await fetch(`${gw.url}/admin/reload`, { method: 'POST' });
+  assert.equal(res.status, 400);
+  assert.match((await res.json()).error.message, /cannot listen on 127\.0\.0\.1:\d+/);
+  assert.ok(await accepts(oldPort));
+
+  const newPort = await closedPort();
+  writeFileSync(path, JSON.stringify(cfg(newPort)));
+  process.kill(gw.pid, 'SIGHUP');
+  await waitFor(async () => gw.stdout().includes(`listening on http://127.0.0.1:${newPort}`), 'the new listening line');
+  await waitFor(async () => !(await accepts(oldPort)), 'the old listener to close');
+  const moved = await ask({ url: `http://127.0.0.1:${newPort}` });
+  assert.equal(moved.status, 200);
+  assert.ok(moved.complete);
+  const slow = await inFlight;
+  assert.ok(slow.complete, slow.text);
+  assert.equal(slow.status, 200);
+
+  // Threads still take a restart.
+  writeFileSync(path, JSON.stringify(cfg(newPort, { threads: 3 })));
+  res = await fetch(`http://127.0.0.1:${newPort}/admin/reload`, { method: 'POST' });
+  assert.equal(res.status, 400);
+  assert.match((await res.json()).error.message, /threads changed, which takes a restart/);
 });
