@@ -291,25 +291,13 @@ std::string header_value(const ClientRequest& req, std::string_view name) {
   return it == req.end() ? std::string{} : std::string(it->value());
 }
 
-}  // namespace
-
-asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect dialect, ClientRequest& req,
-                                   bool count_tokens) {
-  auto& c = metrics::counters();
-  auto parsed = dialect::parse_request(dialect, req.body());
-  if (auto* e = std::get_if<ApiError>(&parsed)) {
-    bump(c.bad_json);
-    co_return co_await respond_error(client, dialect, *e);
-  }
-  const auto& info = std::get<dialect::RequestInfo>(parsed);
+// Stages "route" and "admit" (docs/routing.md, docs/keys.md): the first rule whose conditions the
+// request meets, its caps, the virtual key's limits and budgets, and what the request asks of
+// the capacity model. Fills in the record's route, agent and session; an error is the answer to
+// send instead.
+std::variant<CapacityRequest, ApiError> admit(Client& client, Worker& worker, Dialect dialect, ClientRequest& req,
+                                       const dialect::RequestInfo& info, bool count_tokens) {
   audit::Record* record = client.record;
-  if (record != nullptr) {
-    record->model = info.model;
-    record->stream = info.stream;
-    record->input_tokens_estimate = info.input_token_estimate;
-  }
-
-  // Stage "route": the first rule whose conditions the request meets (docs/routing.md).
   const Rules& rules = *client.rules;  // as they were when the request started
   const auto& auth = rules.config.auth;
   // The account stage read the agent and session headers already.
@@ -333,24 +321,21 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
                       req[http::field::user_agent].starts_with("claude-cli/");
   const config::Route* route = rules.router.match(facts);
   if (route == nullptr) {
-    bump(c.unknown_model);
-    co_return co_await respond_error(client, dialect, rules.router.no_route(info.model));
+    bump(metrics::counters().unknown_model);
+    return rules.router.no_route(info.model);
   }
   if (record != nullptr) {
     record->route = route->label();
   }
   auto resolved = rules.router.chain(*route, info.model);
   if (auto* e = std::get_if<ApiError>(&resolved)) {
-    co_return co_await respond_error(client, dialect, *e);
+    return *e;
   }
   if (route->max_input_tokens > 0 && info.input_token_estimate > route->max_input_tokens) {
-    co_return co_await respond_error(
-        client, dialect,
-        make_error(ErrorKind::invalid_request,
-                   "the request has about " + std::to_string(info.input_token_estimate) +
-                       " input tokens, over the " + std::to_string(route->max_input_tokens) + " allowed on route '" +
-                       route->label() + "'",
-                   ErrorSource::client));
+    return make_error(ErrorKind::invalid_request,
+                      "the request has about " + std::to_string(info.input_token_estimate) + " input tokens, over the " +
+                          std::to_string(route->max_input_tokens) + " allowed on route '" + route->label() + "'",
+                      ErrorSource::client);
   }
   std::int64_t max_tokens = info.max_tokens;
   if (route->max_tokens > 0 && (max_tokens <= 0 || max_tokens > route->max_tokens) && !count_tokens) {
@@ -368,7 +353,7 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
     }
     auto admitted = worker.shared.keys->admit(*client.virtual_key, route->label(), tokens, usd);
     if (auto* e = std::get_if<ApiError>(&admitted)) {
-      co_return co_await respond_error(client, dialect, *e);
+      return *e;
     }
     client.key_hold = std::move(std::get<keys::Hold>(admitted));
   }
@@ -410,11 +395,38 @@ asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect diale
       ask.session = header_value(req, "x-spillway-session");
     }
   }
-  Capacity& capacity = *worker.shared.capacity;
   if (record != nullptr) {
     record->agent = ask.agent;
     record->session = ask.session;
   }
+  return ask;
+}
+
+}  // namespace
+
+asio::awaitable<bool> handle_proxy(Client& client, Worker& worker, Dialect dialect, ClientRequest& req,
+                                   bool count_tokens) {
+  auto& c = metrics::counters();
+  auto parsed = dialect::parse_request(dialect, req.body());
+  if (auto* e = std::get_if<ApiError>(&parsed)) {
+    bump(c.bad_json);
+    co_return co_await respond_error(client, dialect, *e);
+  }
+  const auto& info = std::get<dialect::RequestInfo>(parsed);
+  audit::Record* record = client.record;
+  if (record != nullptr) {
+    record->model = info.model;
+    record->stream = info.stream;
+    record->input_tokens_estimate = info.input_token_estimate;
+  }
+
+  auto admitted = admit(client, worker, dialect, req, info, count_tokens);
+  if (auto* e = std::get_if<ApiError>(&admitted)) {
+    const auto error = *e;
+    co_return co_await respond_error(client, dialect, error);
+  }
+  CapacityRequest& ask = std::get<CapacityRequest>(admitted);
+  Capacity& capacity = *worker.shared.capacity;
 
   std::optional<ApiError> last_error;
   int attempts = 0;
