@@ -1,72 +1,29 @@
 #include "dashboard/query.hpp"
 
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 #include <charconv>
 
 namespace spillway::dashboard {
 
-namespace {
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-std::string decode(std::string_view text, std::string_view name) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) {
-      throw QueryError{"query parameter '" + std::string(name) + "': a '%' not followed by two hex digits"};
-    }
-    const int a = hex_digit(text[i + 1]);
-    const int b = hex_digit(text[i + 2]);
-    if (a < 0 || b < 0) {
-      throw QueryError{"query parameter '" + std::string(name) + "': a '%' not followed by two hex digits"};
-    }
-    out += static_cast<char>(a * 16 + b);
-    i += 2;
-  }
-  return out;
-}
-
-}  // namespace
-
 std::optional<std::string> query_value(std::string_view target, std::string_view name) {
-  const auto q = target.find('?');
-  if (q == std::string_view::npos) {
-    return std::nullopt;
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) {
+    // Boost.URL refuses a '%' that two hex digits do not follow, and any other malformed target.
+    throw QueryError{"the query string is malformed (a '%' must be followed by two hex digits): " +
+                     url.error().message()};
   }
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const auto pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) != name) {
+  boost::urls::encoding_opts plus_is_plus;
+  plus_is_plus.space_as_plus = false;  // the page encodes with encodeURIComponent
+  for (const auto& param : url->params(plus_is_plus)) {
+    if (param.key != name) {
       continue;
     }
-    const auto raw = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    if (raw.size() > 3 * max_query_value) {
+    if (param.value.size() > max_query_value) {
       throw QueryError{"query parameter '" + std::string(name) + "' is longer than " +
                        std::to_string(max_query_value) + " characters"};
     }
-    auto value = decode(raw, name);
-    if (value.size() > max_query_value) {
-      throw QueryError{"query parameter '" + std::string(name) + "' is longer than " +
-                       std::to_string(max_query_value) + " characters"};
-    }
-    return value;
+    return param.value;
   }
   return std::nullopt;
 }

@@ -120,4 +120,17 @@ std::variant<json::value, ApiError> output_schema_of(const json::object& holder,
   return *schema;
 }
 
+std::optional<core::ToolChoiceType> tool_choice_type(std::string_view word) {
+  if (word == "auto") {
+    return core::ToolChoiceType::auto_;
+  }
+  if (word == "required") {
+    return core::ToolChoiceType::any;
+  }
+  if (word == "none") {
+    return core::ToolChoiceType::none;
+  }
+  return std::nullopt;
+}
+
 }  // namespace spillway::dialect::parts

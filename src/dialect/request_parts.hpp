@@ -37,6 +37,10 @@ void note_unknown(const boost::json::object& o, std::initializer_list<std::strin
 
 core::Block text_block(std::string text);
 
+// tool_choice as a string ("auto", "required", "none"), as OpenAI's two APIs write it;
+// nullopt for any other word.
+std::optional<core::ToolChoiceType> tool_choice_type(std::string_view word);
+
 // OpenAI reasoning effort ("minimal" ... "max") -> an Anthropic thinking budget; nullopt for an
 // unknown level.
 std::optional<std::int64_t> budget_for_effort(std::string_view effort);

@@ -261,15 +261,11 @@ std::optional<ApiError> tool_choice_of(const json::object& o, core::Request& req
   core::ToolChoice choice;
   if (tc->is_string()) {
     std::string_view s = tc->get_string();
-    if (s == "auto") {
-      choice.type = core::ToolChoiceType::auto_;
-    } else if (s == "required") {
-      choice.type = core::ToolChoiceType::any;
-    } else if (s == "none") {
-      choice.type = core::ToolChoiceType::none;
-    } else {
+    const auto type = tool_choice_type(s);
+    if (!type) {
       return bad("unknown tool_choice '" + std::string(s) + "'");
     }
+    choice.type = *type;
   } else if (tc->is_object()) {
     const std::string type = str_of(tc->get_object(), "type");
     if (type != "function" && type != "custom") {

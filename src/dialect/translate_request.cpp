@@ -883,15 +883,11 @@ std::variant<core::Request, ApiError> parse_openai_request(const json::value& bo
     core::ToolChoice choice;
     if (tc->is_string()) {
       std::string_view s = tc->get_string();
-      if (s == "auto") {
-        choice.type = core::ToolChoiceType::auto_;
-      } else if (s == "required") {
-        choice.type = core::ToolChoiceType::any;
-      } else if (s == "none") {
-        choice.type = core::ToolChoiceType::none;
-      } else {
+      const auto type = tool_choice_type(s);
+      if (!type) {
         return bad("unknown tool_choice '" + std::string(s) + "'");
       }
+      choice.type = *type;
     } else if (tc->is_object()) {
       auto* fn = tc->get_object().if_contains("function");
       if (!fn || !fn->is_object()) {

@@ -7,7 +7,7 @@
 // Run: SPILLWAY_BIN=... node --test tests/clients/
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http, { createServer, request as httpRequest } from 'node:http';
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { stopProcessesAfter } from '../integration/lib/harness.mjs';
+import { runCli } from './lib/run_cli.mjs';
 import { closedPort, metrics, sha256hex, startGateway, startMock, tempDir, upstreamFor } from '../integration/lib/gateway.mjs';
 
 stopProcessesAfter();
@@ -32,31 +33,9 @@ const LOCAL_FAST = 'qwen2.5-coder-1.5b';
 const FINAL = 'The proof file is written and the notes are read.';
 const TITLE_REPLY = '{"title": "Write the proof file"}';
 
-// `claude args...` in `cwd` with exactly `env` (nothing inherited: no developer keys, proxies
-// or base URLs leak in). Killed by its PID after CLI_TIMEOUT_MS. Resolves {code, signal,
-// stdout, stderr}.
+// `claude args...` (lib/run_cli.mjs), killed after CLI_TIMEOUT_MS.
 function runClaude(args, { cwd, env }) {
-  return new Promise((resolve) => {
-    const child = spawn(CLAUDE, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, CLI_TIMEOUT_MS);
-    child.on('error', (e) => { stderr += `spawn failed: ${e.message}`; });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runCli(CLAUDE, args, { cwd, env, timeoutMs: CLI_TIMEOUT_MS });
 }
 
 // A TCP pass-through to 127.0.0.1:targetPort that keeps every byte each way, per connection,

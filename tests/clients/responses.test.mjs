@@ -5,7 +5,6 @@
 // tool loop the same three ways.
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 
 import { stopProcessesAfter } from '../integration/lib/harness.mjs';
+import { runCli } from './lib/run_cli.mjs';
 import { startGateway, startMock, suiteContext, tempDir, upstreamFor } from '../integration/lib/gateway.mjs';
 
 stopProcessesAfter();
@@ -116,29 +116,9 @@ describe('openai SDK responses.create through spillway', () => {
   });
 });
 
-// `codex exec` in `cwd` with exactly `env`, killed by its PID after CLI_TIMEOUT_MS.
+// `codex args...` (lib/run_cli.mjs), killed after CLI_TIMEOUT_MS.
 function runCodex(args, { cwd, env }) {
-  return new Promise((resolve) => {
-    const child = spawn(CODEX, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, CLI_TIMEOUT_MS);
-    child.on('error', (e) => { stderr += `spawn failed: ${e.message}`; });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runCli(CODEX, args, { cwd, env, timeoutMs: CLI_TIMEOUT_MS });
 }
 
 const GATEWAY_KEY = 'sk-spillway-codex-test-key';
