@@ -311,7 +311,8 @@ int run_demo(const DemoOptions& options) {
     routed = run_phase("spillway", config, view);
     routed_429s = premium_429s(premium_url);
     if (options.keep_running && !interrupted) {
-      std::printf("\ngateway stays up at %s (config %s); Ctrl-C to stop\n", gateway_url.c_str(), config_path.c_str());
+      std::printf("\ngateway stays up at %s (config %s); its dashboard: %s/ui; Ctrl-C to stop\n",
+                  gateway_url.c_str(), config_path.c_str(), gateway_url.c_str());
       std::fflush(stdout);
       while (!interrupted) {
         std::this_thread::sleep_for(100ms);
