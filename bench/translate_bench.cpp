@@ -498,33 +498,14 @@ void label(benchmark::State& state, std::size_t bytes) {
 // Benchmarks.
 
 // Exactly what server/translate.cpp does for a request crossing dialects.
-void BM_TranslateRequest(benchmark::State& state, Dialect client, Shape shape) {
+void BM_TranslateRequest(benchmark::State& state, Dialect client, Dialect upstream, Shape shape) {
   const std::string& body = cached_request(client, shape);
   for (auto _ : state) {
     boost::system::error_code ec;
     auto value = json::parse(body, ec);
     auto core = client == Dialect::anthropic ? dialect::parse_anthropic_request(value)
-                                             : dialect::parse_openai_request(value);
-    const auto* request = std::get_if<dialect::core::Request>(&core);
-    if (ec || !request) {
-      state.SkipWithError("the generated request was refused");
-      break;
-    }
-    std::string out = client == Dialect::anthropic ? dialect::emit_openai_request(*request, "upstream-model")
-                                                   : dialect::emit_anthropic_request(*request, "upstream-model");
-    benchmark::DoNotOptimize(out.data());
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
-  label(state, body.size());
-}
-
-// A Responses (Codex) request translated for a Chat Completions or an Anthropic upstream.
-void BM_TranslateResponsesRequest(benchmark::State& state, Dialect upstream, Shape shape) {
-  const std::string& body = cached_request(Dialect::responses, shape);
-  for (auto _ : state) {
-    boost::system::error_code ec;
-    auto value = json::parse(body, ec);
-    auto core = dialect::parse_responses_request(value);
+                : client == Dialect::openai  ? dialect::parse_openai_request(value)
+                                             : dialect::parse_responses_request(value);
     const auto* request = std::get_if<dialect::core::Request>(&core);
     if (ec || !request) {
       state.SkipWithError("the generated request was refused");
@@ -554,7 +535,7 @@ void BM_ParseRequest(benchmark::State& state, Dialect client, Shape shape) {
 }
 
 // A whole (non-streaming) upstream response re-rendered for the client, as relay_translated does.
-void BM_TranslateResponse(benchmark::State& state, Dialect upstream) {
+void BM_TranslateResponse(benchmark::State& state, Dialect upstream, Dialect client) {
   const std::string body = upstream == Dialect::openai ? openai_response() : anthropic_response();
   for (auto _ : state) {
     auto value = json::parse(body);
@@ -565,27 +546,9 @@ void BM_TranslateResponse(benchmark::State& state, Dialect upstream) {
       state.SkipWithError("the generated response was refused");
       break;
     }
-    std::string out = upstream == Dialect::openai ? dialect::emit_anthropic_response(*response, "client-model")
-                                                  : dialect::emit_openai_response(*response, "client-model");
-    benchmark::DoNotOptimize(out.data());
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
-  label(state, body.size());
-}
-
-// A whole upstream response re-rendered for a Responses client.
-void BM_TranslateResponseToResponses(benchmark::State& state, Dialect upstream) {
-  const std::string body = upstream == Dialect::openai ? openai_response() : anthropic_response();
-  for (auto _ : state) {
-    auto value = json::parse(body);
-    auto core = upstream == Dialect::openai ? dialect::parse_openai_response(value)
-                                            : dialect::parse_anthropic_response(value);
-    const auto* response = std::get_if<dialect::core::Response>(&core);
-    if (!response) {
-      state.SkipWithError("the generated response was refused");
-      break;
-    }
-    std::string out = dialect::emit_responses_response(*response, "client-model", {});
+    std::string out = client == Dialect::anthropic ? dialect::emit_anthropic_response(*response, "client-model")
+                      : client == Dialect::openai  ? dialect::emit_openai_response(*response, "client-model")
+                                                   : dialect::emit_responses_response(*response, "client-model", {});
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
@@ -675,27 +638,27 @@ void BM_SseParse(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * total_bytes(events)));
 }
 
-BENCHMARK_CAPTURE(BM_TranslateRequest, anthropic_to_openai_2KB, Dialect::anthropic, small_shape);
-BENCHMARK_CAPTURE(BM_TranslateRequest, anthropic_to_openai_200KB, Dialect::anthropic, large_shape);
-BENCHMARK_CAPTURE(BM_TranslateRequest, openai_to_anthropic_2KB, Dialect::openai, small_shape);
-BENCHMARK_CAPTURE(BM_TranslateRequest, openai_to_anthropic_200KB, Dialect::openai, large_shape);
+BENCHMARK_CAPTURE(BM_TranslateRequest, anthropic_to_openai_2KB, Dialect::anthropic, Dialect::openai, small_shape);
+BENCHMARK_CAPTURE(BM_TranslateRequest, anthropic_to_openai_200KB, Dialect::anthropic, Dialect::openai, large_shape);
+BENCHMARK_CAPTURE(BM_TranslateRequest, openai_to_anthropic_2KB, Dialect::openai, Dialect::anthropic, small_shape);
+BENCHMARK_CAPTURE(BM_TranslateRequest, openai_to_anthropic_200KB, Dialect::openai, Dialect::anthropic, large_shape);
 BENCHMARK_CAPTURE(BM_ParseRequest, anthropic_2KB, Dialect::anthropic, small_shape);
 BENCHMARK_CAPTURE(BM_ParseRequest, anthropic_200KB, Dialect::anthropic, large_shape);
 BENCHMARK_CAPTURE(BM_ParseRequest, openai_2KB, Dialect::openai, small_shape);
 BENCHMARK_CAPTURE(BM_ParseRequest, openai_200KB, Dialect::openai, large_shape);
-BENCHMARK_CAPTURE(BM_TranslateResponse, openai_to_anthropic, Dialect::openai);
-BENCHMARK_CAPTURE(BM_TranslateResponse, anthropic_to_openai, Dialect::anthropic);
+BENCHMARK_CAPTURE(BM_TranslateResponse, openai_to_anthropic, Dialect::openai, Dialect::anthropic);
+BENCHMARK_CAPTURE(BM_TranslateResponse, anthropic_to_openai, Dialect::anthropic, Dialect::openai);
 BENCHMARK(BM_Stream_OpenAiToAnthropic);
 BENCHMARK(BM_Stream_AnthropicToOpenAi);
 BENCHMARK(BM_SseParse);
-BENCHMARK_CAPTURE(BM_TranslateResponsesRequest, responses_to_openai_2KB, Dialect::openai, small_shape);
-BENCHMARK_CAPTURE(BM_TranslateResponsesRequest, responses_to_openai_200KB, Dialect::openai, large_shape);
-BENCHMARK_CAPTURE(BM_TranslateResponsesRequest, responses_to_anthropic_2KB, Dialect::anthropic, small_shape);
-BENCHMARK_CAPTURE(BM_TranslateResponsesRequest, responses_to_anthropic_200KB, Dialect::anthropic, large_shape);
+BENCHMARK_CAPTURE(BM_TranslateRequest, responses_to_openai_2KB, Dialect::responses, Dialect::openai, small_shape);
+BENCHMARK_CAPTURE(BM_TranslateRequest, responses_to_openai_200KB, Dialect::responses, Dialect::openai, large_shape);
+BENCHMARK_CAPTURE(BM_TranslateRequest, responses_to_anthropic_2KB, Dialect::responses, Dialect::anthropic, small_shape);
+BENCHMARK_CAPTURE(BM_TranslateRequest, responses_to_anthropic_200KB, Dialect::responses, Dialect::anthropic, large_shape);
 BENCHMARK_CAPTURE(BM_ParseRequest, responses_2KB, Dialect::responses, small_shape);
 BENCHMARK_CAPTURE(BM_ParseRequest, responses_200KB, Dialect::responses, large_shape);
-BENCHMARK_CAPTURE(BM_TranslateResponseToResponses, openai_to_responses, Dialect::openai);
-BENCHMARK_CAPTURE(BM_TranslateResponseToResponses, anthropic_to_responses, Dialect::anthropic);
+BENCHMARK_CAPTURE(BM_TranslateResponse, openai_to_responses, Dialect::openai, Dialect::responses);
+BENCHMARK_CAPTURE(BM_TranslateResponse, anthropic_to_responses, Dialect::anthropic, Dialect::responses);
 BENCHMARK(BM_Stream_AnthropicToResponses);
 BENCHMARK(BM_Stream_OpenAiToResponses);
 

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "common/wall_clock.hpp"
 #include "audit/audit_command.hpp"
 #include "cli/commands.hpp"
 
@@ -35,9 +36,7 @@ void add_audit_command(CLI::App& app) {
   cmd->callback([cmd, args] {
     args->db_given = cmd->count("--db") > 0;
     args->extras = cmd->remaining();
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+    const auto now = unix_ms();
     if (const int status = audit::run_audit(*args, std::cout, std::cerr, now); status != 0) {
       throw CLI::RuntimeError(status);
     }

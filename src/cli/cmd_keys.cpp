@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "common/wall_clock.hpp"
 #include "audit/schema.hpp"
 #include "cli/commands.hpp"
 #include "config/config.hpp"
@@ -29,11 +30,6 @@ struct KeysOptions {
 [[noreturn]] void fail(const std::string& message) {
   std::cerr << "spillway keys: " << message << std::endl;
   throw CLI::RuntimeError(2);
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::string iso(std::int64_t ms) {
@@ -113,7 +109,7 @@ void create(const KeysOptions& o) {
   s.routes = o.routes;
   auto db = open(o);
   try {
-    const auto key = keys::create_key(db.get(), o.name, s, now_ms());
+    const auto key = keys::create_key(db.get(), o.name, s, unix_ms());
     std::cout << key << std::endl;
     std::cerr << "created key '" << o.name << "' (" << settings_text(s)
               << "). It is shown once: spillway keeps only its SHA-256." << std::endl;
@@ -153,7 +149,7 @@ void show(const KeysOptions& o) {
                      "(SELECT id FROM names WHERE text = ?1) AND start_ms >= ?2",
                      -1, &raw, nullptr);
   audit::Statement stmt(raw);
-  for (const auto& [label, since] : {std::pair<const char*, std::int64_t>{"today", now_ms() - now_ms() % 86'400'000},
+  for (const auto& [label, since] : {std::pair<const char*, std::int64_t>{"today", unix_ms() - unix_ms() % 86'400'000},
                                      {"all time", 0}}) {
     sqlite3_reset(raw);
     sqlite3_bind_text(raw, 1, k->name.c_str(), -1, SQLITE_TRANSIENT);
@@ -168,7 +164,7 @@ void show(const KeysOptions& o) {
 void revoke(const KeysOptions& o) {
   auto db = open(o);
   try {
-    if (!keys::revoke_key(db.get(), o.name, now_ms())) {
+    if (!keys::revoke_key(db.get(), o.name, unix_ms())) {
       fail("no active key named '" + o.name + "'");
     }
   } catch (const keys::KeyStoreError& e) {

@@ -241,14 +241,14 @@ std::string Live::recent_json(std::size_t limit, std::uint64_t after) const {
   return json::serialize(json::object{{"requests", std::move(items)}, {"kept", options_.recent}, {"latest_seq", seq_}});
 }
 
-bool Slots::enter() {
+std::optional<Slots::Held> Slots::take() {
   int now = used_.load();
   while (now < max_) {
     if (used_.compare_exchange_weak(now, now + 1)) {
-      return true;
+      return std::optional<Held>(std::in_place, *this);
     }
   }
-  return false;
+  return std::nullopt;
 }
 
 }  // namespace spillway::dashboard

@@ -39,8 +39,21 @@ struct RecentRequest {
 class Slots {
  public:
   explicit Slots(int max) : max_(max) {}
-  bool enter();  // false when all are taken
-  void leave() { used_.fetch_sub(1); }
+
+  // One place, held until destroyed.
+  class Held {
+   public:
+    explicit Held(Slots& slots) : slots_(slots) {}
+    ~Held() { slots_.used_.fetch_sub(1); }
+    Held(const Held&) = delete;
+    Held& operator=(const Held&) = delete;
+
+   private:
+    Slots& slots_;
+  };
+  // A place, or nullopt when all are taken.
+  std::optional<Held> take();
+
   int used() const { return used_.load(); }
   int max() const { return max_; }
 

@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "common/wall_clock.hpp"
 #include "dialect/anthropic_delta.hpp"
 #include "dialect/errors.hpp"
 #include "dialect/json_fields.hpp"
@@ -17,11 +18,6 @@ namespace spillway::dialect {
 namespace {
 
 namespace json = boost::json;
-
-std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool is_custom(const std::vector<std::string>& custom_tools, std::string_view name) {
   return std::find(custom_tools.begin(), custom_tools.end(), name) != custom_tools.end();
@@ -168,7 +164,7 @@ std::string emit_responses_response(const core::Response& response, std::string_
   }
   flush_texts();
   const bool cut = response.stop_reason == core::StopReason::max_tokens;
-  auto out = response_object(id, now_s(), cut ? "incomplete" : "completed", client_model, std::move(output));
+  auto out = response_object(id, unix_seconds(), cut ? "incomplete" : "completed", client_model, std::move(output));
   if (cut) {
     out["incomplete_details"] = json::object{{"reason", "max_output_tokens"}};
   }
@@ -184,7 +180,7 @@ AnthropicToResponsesStream::AnthropicToResponsesStream(Options options) : option
     options_.response_id = random_id("resp_");
   }
   if (options_.created_at == 0) {
-    options_.created_at = now_s();
+    options_.created_at = unix_seconds();
   }
 }
 
@@ -264,15 +260,10 @@ json::object AnthropicToResponsesStream::item_json(const Item& item) const {
     case ItemKind::function_call:
       return function_call_item(item.id, status, item.call_id, item.name,
                                 item.done ? std::string_view(item.text) : std::string_view{});
-    case ItemKind::custom_tool_call: {
-      std::string input;
-      if (item.done) {
-        json::error_code ec;
-        auto args = json::parse(item.text, ec);
-        input = ec ? item.text : custom_input(args);
-      }
-      return custom_call_item(item.id, status, item.call_id, item.name, input);
-    }
+    case ItemKind::custom_tool_call:
+      // Once done, text holds the raw input unwrapped from its arguments (close_item).
+      return custom_call_item(item.id, status, item.call_id, item.name,
+                              item.done ? std::string_view(item.text) : std::string_view{});
   }
   return {};
 }
@@ -414,12 +405,15 @@ void AnthropicToResponsesStream::close_item(std::size_t index, std::string& out)
            json::object{{"item_id", it.id}, {"output_index", i}, {"name", it.name}, {"arguments", it.text}});
       break;
     case ItemKind::custom_tool_call: {
-      it.done = true;  // item_json gives the unwrapped input once done
-      const auto input = item_json(it).at("input");
+      json::error_code ec;
+      const auto args = json::parse(it.text, ec);
+      if (!ec) {
+        it.text = custom_input(args);
+      }
       emit(out, "response.custom_tool_call_input.delta",
-           json::object{{"item_id", it.id}, {"output_index", i}, {"delta", input}});
+           json::object{{"item_id", it.id}, {"output_index", i}, {"delta", it.text}});
       emit(out, "response.custom_tool_call_input.done",
-           json::object{{"item_id", it.id}, {"output_index", i}, {"input", input}});
+           json::object{{"item_id", it.id}, {"output_index", i}, {"input", it.text}});
       break;
     }
   }

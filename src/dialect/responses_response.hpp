@@ -64,7 +64,8 @@ class AnthropicToResponsesStream {
     std::string id;
     std::string call_id;
     std::string name;
-    std::string text;  // the text, the reasoning summary or the arguments so far
+    std::string text;  // the text, the reasoning summary or the arguments so far (a custom
+                       // tool's raw input once done)
     bool done = false;
   };
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <random>
 
+#include "common/wall_clock.hpp"
 #include "dialect/errors.hpp"
 #include "dialect/json_fields.hpp"
 
@@ -361,9 +362,7 @@ std::string emit_openai_response(const core::Response& response, std::string_vie
   json::object out;
   out["id"] = response.id.starts_with("chatcmpl-") ? response.id : random_id("chatcmpl-");
   out["object"] = "chat.completion";
-  out["created"] = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  out["created"] = unix_seconds();
   out["model"] = client_model;
   out["choices"] = json::array{json::object{{"index", 0},
                                             {"message", std::move(message)},

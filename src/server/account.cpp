@@ -1,5 +1,6 @@
 #include "server/account.hpp"
 
+#include "common/wall_clock.hpp"
 #include "audit/sink.hpp"
 #include "dashboard/live.hpp"
 #include "metrics/requests.hpp"
@@ -7,11 +8,6 @@
 namespace spillway::server {
 
 namespace {
-
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string header(const ClientRequest& req, std::string_view name) {
   auto it = req.find(name);

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "common/wall_clock.hpp"
 #include "dashboard/assets.hpp"
 #include "dashboard/history.hpp"
 #include "dashboard/live.hpp"
@@ -27,11 +28,6 @@ constexpr std::chrono::seconds event_period{1};
 constexpr std::chrono::seconds write_timeout{30};
 constexpr std::int64_t default_minutes = 60;
 
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 void no_store(Client& client) {
   client.response_headers.emplace_back("cache-control", "no-store");
 }
@@ -48,7 +44,8 @@ std::string stats_body(Worker& worker, std::size_t minutes) {
 // response has no length: the connection's close ends it.
 asio::awaitable<bool> stream_events(Client& client, Worker& worker, Dialect dialect, std::size_t minutes) {
   auto& live = *worker.shared.live;
-  if (!live.streams.enter()) {
+  const auto held = live.streams.take();
+  if (!held) {
     auto e = make_error(ErrorKind::overloaded,
                         "too many dashboard event streams open (" + std::to_string(live.streams.max()) +
                             "): close one, or poll /admin/stats",
@@ -56,10 +53,6 @@ asio::awaitable<bool> stream_events(Client& client, Worker& worker, Dialect dial
     e.status = 503;
     co_return co_await respond_error(client, dialect, e);
   }
-  struct Leave {
-    dashboard::Slots& slots;
-    ~Leave() { slots.leave(); }
-  } leave{live.streams};
 
   http::response<http::empty_body> res{http::status::ok, client.version};
   res.set(http::field::content_type, "text/event-stream");
@@ -105,17 +98,14 @@ asio::awaitable<bool> history(Client& client, Worker& worker, Dialect dialect, c
   query.since = dashboard::query_value(req.target(), "since");
   query.until = dashboard::query_value(req.target(), "until");
   query.by = dashboard::query_value(req.target(), "by");
-  if (!live.history.enter()) {
+  const auto held = live.history.take();
+  if (!held) {
     auto e = make_error(ErrorKind::overloaded, "the dashboard's history reports are all busy: try again shortly",
                         ErrorSource::gateway);
     e.status = 503;
     e.retry_after_s = 1;
     co_return co_await respond_error(client, dialect, e);
   }
-  struct Leave {
-    dashboard::Slots& slots;
-    ~Leave() { slots.leave(); }
-  } leave{live.history};
   dashboard::HistorySource source{worker.shared.config.audit.sqlite,
                                   worker.shared.config.source == "environment" ? "" : worker.shared.config.source};
   const auto now = unix_ms();

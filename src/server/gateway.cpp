@@ -12,6 +12,7 @@
 #include <functional>
 #include <thread>
 
+#include "common/wall_clock.hpp"
 #include "audit/sink.hpp"
 #include "common/log.hpp"
 #include "dashboard/live.hpp"
@@ -131,9 +132,7 @@ Shared::Shared(config::Config c) : config(std::move(c)), capacity(std::make_uniq
   for (const auto& u : config.upstreams) {
     names.push_back(u.name);
   }
-  live = std::make_unique<dashboard::Live>(
-      names, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-                 .count());
+  live = std::make_unique<dashboard::Live>(names, unix_ms());
   background = std::make_unique<asio::thread_pool>(1);
   if (!config.audit.sqlite.empty()) {
     audit::SinkOptions options;

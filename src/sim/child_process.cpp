@@ -15,6 +15,21 @@ extern char** environ;
 
 namespace spillway::sim {
 
+namespace {
+
+// posix_spawn's argv for this same binary (/proc/self/exe) run with `args`; points into `args`.
+std::vector<char*> self_argv(const std::vector<std::string>& args) {
+  static char self[] = "/proc/self/exe";
+  std::vector<char*> argv{self};
+  for (const auto& a : args) {
+    argv.push_back(const_cast<char*>(a.c_str()));
+  }
+  argv.push_back(nullptr);
+  return argv;
+}
+
+}  // namespace
+
 ChildProcess::ChildProcess(const std::vector<std::string>& args) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -23,13 +38,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& args) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  std::vector<char*> argv;
-  std::string self = "/proc/self/exe";
-  argv.push_back(self.data());
-  for (const auto& a : args) {
-    argv.push_back(const_cast<char*>(a.c_str()));
-  }
-  argv.push_back(nullptr);
+  auto argv = self_argv(args);
   const int rc = posix_spawn(&pid_, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   close(fds[1]);
@@ -94,13 +103,7 @@ void ChildProcess::stop() {
 }
 
 int run_self(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  std::string self = "/proc/self/exe";
-  argv.push_back(self.data());
-  for (const auto& a : args) {
-    argv.push_back(const_cast<char*>(a.c_str()));
-  }
-  argv.push_back(nullptr);
+  auto argv = self_argv(args);
   std::fflush(stdout);
   pid_t pid = -1;
   if (posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), environ) != 0) {

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/wall_clock.hpp"
 #include "audit/tiers.hpp"
 #include "sim/child_process.hpp"
 #include "sim/demo_agents.hpp"
@@ -177,11 +178,6 @@ std::string iso_utc_ms(std::int64_t unix_ms) {
   return buf;
 }
 
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::vector<std::string> premium_args(const TierLimits& tier, double speedup) {
   // The tier's buckets (each holds one minute's limit, as the provider's do), refilling at the
   // sped-up pace; a Sonnet-like model: ~1.5 s to the first token and ~60 tokens/s, sped up alike.
@@ -248,7 +244,7 @@ int run_demo(const DemoOptions& options) {
       options.duration_s * options.speedup / 60.0, local_slots, sdk_max_retries);
   std::fflush(stdout);
   ProgressView view(stdout, tty);
-  const auto tag = std::to_string(getpid()) + "-" + std::to_string(unix_ms_now());
+  const auto tag = std::to_string(getpid()) + "-" + std::to_string(unix_ms());
 
   // Run A: straight at the premium, as an agent does today.
   std::printf("Run A: agents straight to the premium provider\n");
@@ -277,7 +273,7 @@ int run_demo(const DemoOptions& options) {
   std::printf("\nRun B: the same agents through spillway (senior: premium, overflow local; junior: local)\n");
   AgentRunResult routed;
   long routed_429s = -1;
-  const std::int64_t since_ms = unix_ms_now();
+  const std::int64_t since_ms = unix_ms();
   std::string gateway_url;
   std::string premium_url;
   std::string local_url;

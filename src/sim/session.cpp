@@ -21,6 +21,7 @@
 #include <random>
 #include <string>
 
+#include "common/wall_clock.hpp"
 #include "sim/json_text.hpp"
 #include "sim/render.hpp"
 
@@ -287,9 +288,7 @@ class Session {
     ctx.cache_write_tokens = options_.dialect == Dialect::anthropic
                                  ? std::clamp(parse_long(req["x-mock-cache-write"], 0), 0L, 10'000'000L)
                                  : 0;
-    ctx.created = std::chrono::duration_cast<std::chrono::seconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+    ctx.created = unix_seconds();
     ctx.include_usage = mreq.include_usage;
     const long stall_ms =
         std::clamp(parse_long(req["x-mock-stall-ms"], 0), 0L, max_stall_ms);
@@ -343,9 +342,7 @@ class Session {
           {"output_tokens", level(state_.limits.otpm(), levels.output_tokens)}}},
         {"in_flight", c.admitted.load() - c.finished.load()},
         {"waiting", state_.slots ? state_.slots->waiting() : std::int64_t{0}},
-        {"time_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count()}};
+        {"time_ms", unix_ms()}};
     return json::serialize(out);
   }
 

@@ -149,12 +149,18 @@ TEST(Live, UnknownUpstreamNamesFoldIntoOtherPastTheBound) {
 
 TEST(Live, SlotsAreBounded) {
   Slots slots(2);
-  EXPECT_TRUE(slots.enter());
-  EXPECT_TRUE(slots.enter());
-  EXPECT_FALSE(slots.enter());
-  slots.leave();
-  EXPECT_TRUE(slots.enter());
+  auto first = slots.take();
+  auto second = slots.take();
+  EXPECT_TRUE(first);
+  EXPECT_TRUE(second);
+  EXPECT_FALSE(slots.take());
+  first.reset();  // a place is given back when its holder goes
+  auto third = slots.take();
+  EXPECT_TRUE(third);
   EXPECT_EQ(slots.used(), 2);
+  third.reset();
+  second.reset();
+  EXPECT_EQ(slots.used(), 0);
 }
 
 TEST(Live, ObserveAndReadFromManyThreads) {
