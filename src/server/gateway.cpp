@@ -125,9 +125,9 @@ Rules::Rules(config::Config c, const Rules* previous)
 }
 
 Shared::Shared(config::Config c) : config(std::move(c)), capacity(std::make_unique<Capacity>()) {
-  config::Config in_force = config;
-  capacity->adopt(in_force.upstreams);
-  rules.store(std::make_shared<const Rules>(std::move(in_force), nullptr));
+  auto in_force = std::make_shared<Rules>(config, nullptr);
+  capacity->adopt(in_force->config.upstreams);
+  rules.store(std::move(in_force));
   std::vector<std::string> names;  // upstreams added by a reload appear with their first request
   for (const auto& u : config.upstreams) {
     names.push_back(u.name);
@@ -172,13 +172,14 @@ std::string Shared::reload() {
   const bool listen_changed = fresh.listen_host != config.listen_host || fresh.listen_port != config.listen_port;
   try {
     // Everything that can fail comes before the rate state takes the new upstreams and the new
-    // listeners replace the old, so that a refusal changes nothing.
-    auto probe = std::make_shared<Rules>(fresh, previous.get());
+    // listeners replace the old, so that a refusal changes nothing. adopt() fills in the
+    // upstreams' state slots in place; the router's pointers to them stay valid.
+    auto built = std::make_shared<Rules>(std::move(fresh), previous.get());
     if (listen_changed) {
-      move_listeners = relisten(fresh.listen_host, fresh.listen_port);
+      move_listeners = relisten(built->config.listen_host, built->config.listen_port);
     }
-    capacity->adopt(fresh.upstreams);
-    next = std::make_shared<const Rules>(std::move(fresh), probe.get());
+    capacity->adopt(built->config.upstreams);
+    next = std::move(built);
   } catch (const std::exception& e) {
     metrics::bump(metrics::counters().reload_failures);
     return std::string(refused) + e.what();
